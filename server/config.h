@@ -1,0 +1,46 @@
+/* config: the server's settings from command-line flags and ZAPI_MOCK_* environment variables
+ * (flags win). Pure: the environment is read through a function the caller passes. */
+#ifndef ZAPI_CONFIG_H
+#define ZAPI_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define CONFIG_MAX_LISTEN 16
+
+struct config {
+    char *listen[CONFIG_MAX_LISTEN]; /* HOST:PORT, [V6]:PORT */
+    size_t nlisten;
+    char *fixtures_dir;
+    char *certs_dir;
+    char *cert_file; /* NULL: certs_dir/server.pem, generated when missing */
+    char *key_file;
+    char *port_file; /* where to write the bound ports, one per line (for tests) */
+    int no_tls;
+    enum log_level log_level;
+    int error_status;
+    size_t max_body;
+    double handshake_timeout;
+    double request_timeout;
+    double idle_timeout;
+    unsigned max_connections;
+    unsigned throttle_limit;
+    double throttle_window;
+    unsigned throttle_every;
+    int throttle_status;
+    int help;
+    int version;
+};
+
+typedef const char *(*config_getenv)(const char *name);
+
+/* Fills cfg from env, then argv. Returns 0, or -1 with the offending flag or variable named in
+ * err. cfg must be freed with config_free() either way. */
+int config_parse(struct config *cfg, int argc, char **argv, config_getenv env, struct buf *err);
+void config_free(struct config *cfg);
+void config_usage(FILE *out, const char *prog);
+
+#endif

@@ -1,0 +1,524 @@
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "router.h"
+#include "server.h"
+#include "transport.h"
+
+/* Stop reading requests while this much output waits for a slow reader. */
+#define OUT_HIGH_WATER (1024 * 1024)
+#define READ_CHUNK (16 * 1024)
+/* Reads per event before yielding to other connections. */
+#define READS_PER_EVENT 32
+#define LINGER_SECONDS 2.0
+
+enum conn_state { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER };
+enum timer_kind { T_NONE, T_HANDSHAKE, T_REQUEST, T_IDLE, T_LINGER };
+
+struct conn {
+    struct server *srv;
+    struct conn *prev, *next;
+    int fd;
+    char peer[INET6_ADDRSTRLEN + 8];
+    struct transport tr;
+    struct event *ev_read, *ev_write, *ev_timer;
+    struct evbuffer *out; /* bytes for the wire, already encrypted under TLS */
+    struct buf in;        /* received application bytes not parsed yet */
+    struct buf scratch;   /* one response before it goes to the transport */
+    struct http_in http;
+    enum conn_state state;
+    enum timer_kind timer;
+    int close_after_write;
+    int dead; /* freed at the end of the current event callback */
+};
+
+static void
+set_timer(struct conn *c, enum timer_kind kind, double seconds)
+{
+    struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
+    c->timer = kind;
+    event_add(c->ev_timer, &tv);
+}
+
+static void
+conn_destroy(struct conn *c)
+{
+    struct server *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->open_conns--;
+    if (c->tr.ops)
+        c->tr.ops->free(c->tr.impl);
+    event_free(c->ev_read);
+    event_free(c->ev_write);
+    event_free(c->ev_timer);
+    evbuffer_free(c->out);
+    buf_free(&c->in);
+    buf_free(&c->scratch);
+    http_in_free(&c->http);
+    close(c->fd);
+    free(c);
+    if (srv->draining && srv->open_conns == 0)
+        event_base_loopexit(srv->base, NULL);
+}
+
+static void
+start_linger(struct conn *c)
+{
+    /* Half-close, then drain what the peer still sends, so closing never resets the connection
+     * and destroys an answer the peer has not read yet. */
+    shutdown(c->fd, SHUT_WR);
+    c->state = CS_LINGER;
+    event_del(c->ev_write);
+    event_add(c->ev_read, NULL);
+    set_timer(c, T_LINGER, LINGER_SECONDS);
+}
+
+static void
+begin_close(struct conn *c)
+{
+    if (c->state == CS_CLOSING || c->state == CS_LINGER)
+        return;
+    if (c->state == CS_OPEN)
+        c->tr.ops->shutdown(c->tr.impl);
+    c->state = CS_CLOSING;
+}
+
+/* Writes queued output; arms the write event when the socket is full. */
+static void
+flush(struct conn *c)
+{
+    while (evbuffer_get_length(c->out) > 0) {
+        int n = evbuffer_write(c->out, c->fd);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            event_add(c->ev_write, NULL);
+            return;
+        }
+        log_debug(&c->srv->log, "conn %s: write failed: %s", c->peer,
+                  n < 0 ? strerror(errno) : "closed");
+        c->dead = 1;
+        return;
+    }
+    event_del(c->ev_write);
+    if (c->close_after_write)
+        begin_close(c);
+    if (c->state == CS_CLOSING && evbuffer_get_length(c->out) == 0)
+        start_linger(c);
+    else if (c->state == CS_CLOSING)
+        event_add(c->ev_write, NULL);
+}
+
+static void
+queue(struct conn *c, const char *data, size_t len)
+{
+    if (c->tr.ops->write(c->tr.impl, data, len) < 0) {
+        log_warn(&c->srv->log, "conn %s: cannot queue the answer: %s", c->peer,
+                 c->tr.ops->error(c->tr.impl));
+        c->dead = 1;
+    }
+}
+
+static void
+write_response(struct conn *c, const struct route_result *r, int keep_alive, int head)
+{
+    struct buf *s = &c->scratch;
+    const struct zapi_result *res = &r->res;
+    buf_clear(s);
+    buf_printf(s,
+               "HTTP/1.1 %d %s\r\nServer: zapi-mock/%s\r\nDate: %s\r\nContent-Type: %s\r\n"
+               "Content-Length: %zu\r\n",
+               res->status, http_status_text(res->status), ZAPI_MOCK_VERSION,
+               server_date(c->srv), r->content_type, res->body.len);
+    if (res->retry_after >= 0)
+        buf_printf(s, "Retry-After: %d\r\n", res->retry_after);
+    if (r->allow)
+        buf_printf(s, "Allow: %s\r\n", r->allow);
+    if (!keep_alive)
+        buf_append_str(s, "Connection: close\r\n");
+    else if (c->http.req.http_minor == 0)
+        buf_append_str(s, "Connection: keep-alive\r\n");
+    buf_append_str(s, "\r\n");
+    if (!head && res->body.len)
+        buf_append(s, res->body.data, res->body.len);
+    if (!s->data) {
+        c->dead = 1;
+        return;
+    }
+    queue(c, s->data, s->len);
+    /* A big answer's scratch memory is not kept for the connection's lifetime. */
+    if (s->cap > 256 * 1024)
+        buf_free(s);
+}
+
+static long
+elapsed_us(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void
+log_request(struct conn *c, const struct http_request *req, const struct route_result *r,
+            long us)
+{
+    char token[24];
+    zapi_token_short(r->res.token, token, sizeof(token));
+    log_info(&c->srv->log, "request peer=%s http=\"%s %.64s\" method=%s token=%s status=%d "
+                           "error=%d methodError=%d us=%ld",
+             c->peer, http_method_str(req->method), req->url.data ? req->url.data : "",
+             r->res.method[0] ? r->res.method : "-", token, r->res.status, r->res.zapi_error,
+             r->res.method_error, us);
+}
+
+static void
+respond(struct conn *c)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const struct http_request *req = &c->http.req;
+    struct route_result r = {.content_type = NULL};
+    zapi_result_init(&r.res);
+    router_handle(c->srv, req, c->peer, &r);
+    if (r.res.status >= 500 && r.res.body.len == 0)
+        log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
+    int keep = req->keep_alive && !c->srv->draining;
+    write_response(c, &r, keep, req->method == HTTP_HEAD);
+    log_request(c, req, &r, elapsed_us(&t0));
+    zapi_result_free(&r.res);
+    if (!keep)
+        c->close_after_write = 1;
+}
+
+/* A request that cannot be parsed or breaks a limit: answer with a ZAPI error body, then close. */
+static void
+respond_error(struct conn *c, int status, const char *reason)
+{
+    struct zapi_env env = {.fixtures = c->srv->fixtures, .now = time(NULL)};
+    struct route_result r = {.content_type = "application/xml; charset=utf-8"};
+    zapi_result_init(&r.res);
+    char msg[256];
+    snprintf(msg, sizeof(msg), "HTTP %d %s: %s", status, http_status_text(status), reason);
+    zapi_http_error(&env, status, msg, FORMAT_XML, &r.res);
+    write_response(c, &r, 0, 0);
+    log_warn(&c->srv->log, "refused peer=%s status=%d reason=\"%s\"", c->peer, status, reason);
+    zapi_result_free(&r.res);
+    c->close_after_write = 1;
+}
+
+static void
+update_timer(struct conn *c)
+{
+    if (c->state != CS_OPEN)
+        return;
+    if (http_in_idle(&c->http)) {
+        if (c->timer != T_IDLE)
+            set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
+    } else if (c->timer != T_REQUEST) {
+        set_timer(c, T_REQUEST, c->srv->cfg->request_timeout);
+    }
+}
+
+/* Parses and answers every complete request in the input, in order. */
+static void
+process_input(struct conn *c)
+{
+    size_t off = 0;
+    while (off < c->in.len && !c->close_after_write && !c->dead &&
+           evbuffer_get_length(c->out) < OUT_HIGH_WATER) {
+        size_t used = 0;
+        enum http_in_result r = http_in_feed(&c->http, c->in.data + off, c->in.len - off, &used);
+        off += used;
+        if (r == HTTP_IN_REQUEST) {
+            respond(c);
+            http_in_next(&c->http);
+            set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
+        } else if (r == HTTP_IN_CONTINUE) {
+            /* Only when the body has not started arriving anyway. */
+            if (off == c->in.len) {
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                queue(c, cont, sizeof(cont) - 1);
+            }
+        } else if (r == HTTP_IN_ERROR) {
+            respond_error(c, c->http.error_status, c->http.error_reason);
+        } else if (used == 0) {
+            break;
+        }
+    }
+    buf_consume(&c->in, off);
+    update_timer(c);
+}
+
+static void
+on_eof(struct conn *c)
+{
+    if (http_in_eof(&c->http) < 0 || c->in.len > 0)
+        log_info(&c->srv->log, "conn %s: peer closed in the middle of a request", c->peer);
+    c->close_after_write = 1;
+    /* Nothing more will come: answer what is queued, then close. */
+    if (evbuffer_get_length(c->out) == 0) {
+        begin_close(c);
+    }
+}
+
+static void
+read_requests(struct conn *c)
+{
+    int rounds = 0;
+    while (!c->dead && !c->close_after_write) {
+        if (evbuffer_get_length(c->out) >= OUT_HIGH_WATER) {
+            /* Resumed by on_write once the peer has read its answers. */
+            event_del(c->ev_read);
+            return;
+        }
+        if (rounds++ == READS_PER_EVENT) {
+            /* TLS may hold decrypted bytes the socket will not signal: come back soon. */
+            event_active(c->ev_read, EV_READ, 1);
+            return;
+        }
+        if (buf_reserve(&c->in, READ_CHUNK) < 0) {
+            c->dead = 1;
+            return;
+        }
+        ssize_t n = c->tr.ops->read(c->tr.impl, c->in.data + c->in.len, READ_CHUNK);
+        if (n == TRANSPORT_AGAIN)
+            return;
+        if (n == 0) {
+            on_eof(c);
+            return;
+        }
+        if (n < 0) {
+            log_info(&c->srv->log, "conn %s: read failed: %s", c->peer,
+                     c->tr.ops->error(c->tr.impl));
+            c->dead = 1;
+            return;
+        }
+        c->in.len += (size_t)n;
+        process_input(c);
+    }
+}
+
+static void
+do_handshake(struct conn *c)
+{
+    int rc = c->tr.ops->handshake(c->tr.impl);
+    if (rc < 0) {
+        log_info(&c->srv->log, "conn %s: TLS handshake failed: %s", c->peer,
+                 c->tr.ops->error(c->tr.impl));
+        /* The alert mbedTLS queued is worth sending; then close. */
+        c->close_after_write = 1;
+        c->state = CS_CLOSING;
+        return;
+    }
+    if (rc == 1) {
+        c->state = CS_OPEN;
+        set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
+    }
+}
+
+static void
+linger_read(struct conn *c)
+{
+    char sink[4096];
+    for (int i = 0; i < 16; i++) {
+        ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        c->dead = 1;
+        return;
+    }
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    (void)what;
+    if (c->state == CS_LINGER) {
+        linger_read(c);
+    } else {
+        if (c->state == CS_HANDSHAKE)
+            do_handshake(c);
+        if (c->state == CS_OPEN)
+            read_requests(c);
+        if (!c->dead)
+            flush(c);
+    }
+    if (c->dead)
+        conn_destroy(c);
+}
+
+static void
+on_write(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    (void)what;
+    flush(c);
+    if (!c->dead && c->state == CS_OPEN && evbuffer_get_length(c->out) < OUT_HIGH_WATER / 2 &&
+        !c->close_after_write) {
+        /* Input held back while output was high: parse it now, then read again. */
+        event_add(c->ev_read, NULL);
+        process_input(c);
+        if (!c->dead) {
+            read_requests(c);
+            flush(c);
+        }
+    }
+    if (c->dead)
+        conn_destroy(c);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    (void)what;
+    switch (c->timer) {
+    case T_HANDSHAKE:
+        log_info(&c->srv->log, "conn %s: TLS handshake timed out", c->peer);
+        c->dead = 1;
+        break;
+    case T_REQUEST:
+        respond_error(c, 408, "the request was not complete in time");
+        flush(c);
+        break;
+    case T_IDLE:
+        log_debug(&c->srv->log, "conn %s: idle keep-alive connection closed", c->peer);
+        c->close_after_write = 1;
+        begin_close(c);
+        flush(c);
+        break;
+    case T_LINGER:
+    case T_NONE:
+        c->dead = 1;
+        break;
+    }
+    if (c->dead)
+        conn_destroy(c);
+}
+
+static void
+format_peer(const struct sockaddr *sa, char *out, size_t len)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+        snprintf(out, len, "%s:%u", host, ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        snprintf(out, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else {
+        snprintf(out, len, "unknown");
+    }
+}
+
+static int
+setup(struct conn *c, struct server *srv, int fd)
+{
+    c->out = evbuffer_new();
+    c->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, c);
+    c->ev_write = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+    c->ev_timer = evtimer_new(srv->base, on_timer, c);
+    if (!c->out || !c->ev_read || !c->ev_write || !c->ev_timer)
+        return -1;
+    if (srv->tls)
+        return tls_transport_new(srv->tls, fd, c->out, &c->tr);
+    return plain_transport_new(fd, c->out, &c->tr);
+}
+
+int
+conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+    (void)salen;
+    char peer[INET6_ADDRSTRLEN + 8];
+    format_peer(sa, peer, sizeof(peer));
+    if (srv->draining || srv->open_conns >= srv->cfg->max_connections) {
+        log_warn(&srv->log, "conn %s: refused: %s", peer,
+                 srv->draining ? "shutting down" : "--max-connections reached");
+        close(fd);
+        return -1;
+    }
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return -1;
+    }
+    c->srv = srv;
+    c->fd = fd;
+    memcpy(c->peer, peer, sizeof(peer));
+    http_in_init(&c->http, &srv->limits);
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->open_conns++;
+    evutil_make_socket_nonblocking(fd);
+    /* Small records and answers must leave at once, not wait for Nagle. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (setup(c, srv, fd) < 0) {
+        log_error(&srv->log, "conn %s: out of memory setting up the connection", peer);
+        conn_destroy(c);
+        return -1;
+    }
+    c->state = srv->tls ? CS_HANDSHAKE : CS_OPEN;
+    if (srv->tls)
+        set_timer(c, T_HANDSHAKE, srv->cfg->handshake_timeout);
+    else
+        set_timer(c, T_IDLE, srv->cfg->idle_timeout);
+    event_add(c->ev_read, NULL);
+    log_debug(&srv->log, "conn %s: accepted (%s)", peer, c->tr.ops->name);
+    return 0;
+}
+
+void
+conn_drain_all(struct server *srv)
+{
+    struct conn *c = srv->conns;
+    while (c) {
+        struct conn *next = c->next;
+        if (c->state == CS_OPEN && http_in_idle(&c->http) && evbuffer_get_length(c->out) == 0) {
+            c->close_after_write = 1;
+            begin_close(c);
+            flush(c);
+        } else if (c->state == CS_HANDSHAKE) {
+            c->dead = 1;
+        } else {
+            c->close_after_write = 1;
+        }
+        if (c->dead)
+            conn_destroy(c);
+        c = next;
+    }
+}
+
+void
+conn_free_all(struct server *srv)
+{
+    while (srv->conns)
+        conn_destroy(srv->conns);
+}

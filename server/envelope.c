@@ -1,0 +1,325 @@
+#include "envelope.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Every external entity or DTD load is refused, whatever the parser options. */
+static xmlParserInputPtr
+deny_entity_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    (void)url;
+    (void)id;
+    (void)ctxt;
+    return NULL;
+}
+
+void
+envelope_global_init(void)
+{
+    xmlInitParser();
+    xmlSetExternalEntityLoader(deny_entity_loader);
+}
+
+enum body_format
+envelope_detect(const char *content_type, const char *body, size_t len)
+{
+    if (content_type && strcasestr(content_type, "json"))
+        return FORMAT_JSON;
+    size_t i = 0;
+    if (len >= 3 && (unsigned char)body[0] == 0xEF && (unsigned char)body[1] == 0xBB &&
+        (unsigned char)body[2] == 0xBF)
+        i = 3;
+    while (i < len && isspace((unsigned char)body[i]))
+        i++;
+    return i < len && body[i] == '{' ? FORMAT_JSON : FORMAT_XML;
+}
+
+void
+xml_node_text(const xmlNode *node, struct buf *out)
+{
+    xmlChar *s = xmlNodeGetContent(node);
+    if (!s)
+        return;
+    const char *p = (const char *)s;
+    size_t len = strlen(p);
+    while (len && isspace((unsigned char)*p)) {
+        p++;
+        len--;
+    }
+    while (len && isspace((unsigned char)p[len - 1]))
+        len--;
+    buf_append(out, p, len);
+    xmlFree(s);
+}
+
+xmlNode *
+xml_child(const xmlNode *node, const char *name)
+{
+    for (xmlNode *c = node ? node->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* A DOCTYPE has no business in a ZAPI request: stop at once rather than expand anything. */
+static void
+refuse_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    (void)name;
+    (void)ext_id;
+    (void)sys_id;
+    ctxt->_private = (void *)1;
+    xmlStopParser(ctxt);
+}
+
+static void
+trim_message(char *s)
+{
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+}
+
+static xmlDoc *
+parse_xml(const char *body, size_t len, struct buf *err)
+{
+    if (len > INT32_MAX) {
+        buf_printf(err, "XML body too large");
+        return NULL;
+    }
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        buf_printf(err, "out of memory creating the XML parser");
+        return NULL;
+    }
+    ctxt->sax->internalSubset = refuse_internal_subset;
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    xmlDoc *doc = xmlCtxtReadMemory(ctxt, body, (int)len, "request.xml", NULL, opts);
+    if (ctxt->_private) {
+        buf_printf(err, "XML request must not contain a DOCTYPE (DTDs and entities are refused)");
+        xmlFreeDoc(doc);
+        doc = NULL;
+    } else if (!doc || !ctxt->wellFormed) {
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        if (e && e->message) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "%s", e->message);
+            trim_message(msg);
+            buf_printf(err, "XML request is not well-formed: line %d, column %d: %s", e->line,
+                       e->int2, msg);
+        } else {
+            buf_printf(err, "XML request is not well-formed%s", len ? "" : ": the body is empty");
+        }
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+/* Numbers keep the text a client would expect: 456 -> "456", 1.5 -> "1.5". */
+static void
+json_scalar_text(json_t *v, struct buf *out)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        buf_append(out, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL: {
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "%.15g", json_real_value(v));
+        if (strtod(tmp, NULL) != json_real_value(v))
+            snprintf(tmp, sizeof(tmp), "%.17g", json_real_value(v));
+        buf_append_str(out, tmp);
+        break;
+    }
+    case JSON_TRUE:
+        buf_append_str(out, "true");
+        break;
+    case JSON_FALSE:
+        buf_append_str(out, "false");
+        break;
+    default:
+        break;
+    }
+}
+
+static int json_to_children(xmlNode *parent, json_t *obj, int depth, struct buf *err);
+
+static int
+json_value_to_element(xmlNode *parent, const char *key, json_t *v, int depth, struct buf *err)
+{
+    if (depth > ENVELOPE_MAX_JSON_DEPTH) {
+        buf_printf(err, "JSON request nests deeper than %d levels", ENVELOPE_MAX_JSON_DEPTH);
+        return -1;
+    }
+    if (xmlValidateNCName((const xmlChar *)key, 0) != 0) {
+        buf_printf(err, "JSON key \"%.64s\" is not a valid ZAPI element name", key);
+        return -1;
+    }
+    if (json_is_array(v)) {
+        /* An array is the JSON shape of repeated same-named elements. */
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            if (json_is_array(item)) {
+                buf_printf(err, "JSON key \"%.64s\" holds an array inside an array", key);
+                return -1;
+            }
+            if (json_value_to_element(parent, key, item, depth + 1, err) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    xmlNode *el = xmlNewChild(parent, NULL, (const xmlChar *)key, NULL);
+    if (!el) {
+        buf_printf(err, "out of memory building the request");
+        return -1;
+    }
+    if (json_is_object(v))
+        return json_to_children(el, v, depth + 1, err);
+    struct buf text = BUF_INIT;
+    json_scalar_text(v, &text);
+    if (text.len)
+        xmlNodeAddContentLen(el, (const xmlChar *)text.data, (int)text.len);
+    buf_free(&text);
+    return 0;
+}
+
+static int
+json_to_children(xmlNode *parent, json_t *obj, int depth, struct buf *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (json_value_to_element(parent, key, v, depth, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static xmlDoc *
+parse_json(const char *body, size_t len, struct buf *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        buf_printf(err, "JSON request is not valid: line %d, column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        buf_printf(err, "JSON request must be an object");
+        json_decref(root);
+        return NULL;
+    }
+    /* Accept {"request": {...}} as well as the bare envelope. */
+    json_t *inner = json_object_get(root, "request");
+    json_t *obj = json_is_object(inner) && !json_object_get(root, "zapiToken") ? inner : root;
+    xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *req = doc ? xmlNewNode(NULL, (const xmlChar *)"request") : NULL;
+    if (!req) {
+        buf_printf(err, "out of memory building the request");
+        xmlFreeDoc(doc);
+        json_decref(root);
+        return NULL;
+    }
+    xmlDocSetRootElement(doc, req);
+    if (json_to_children(req, obj, 1, err) < 0) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    json_decref(root);
+    return doc;
+}
+
+static char *
+child_text(const xmlNode *node, const char *name)
+{
+    xmlNode *c = xml_child(node, name);
+    if (!c)
+        return NULL;
+    struct buf b = BUF_INIT;
+    xml_node_text(c, &b);
+    if (!b.data)
+        return strdup("");
+    return b.data;
+}
+
+int
+envelope_parse(const char *body, size_t len, enum body_format format, struct envelope *env,
+               struct buf *err)
+{
+    memset(env, 0, sizeof(*env));
+    env->format = format;
+    env->doc = format == FORMAT_JSON ? parse_json(body, len, err) : parse_xml(body, len, err);
+    if (!env->doc)
+        return -1;
+    xmlNode *root = xmlDocGetRootElement(env->doc);
+    if (!root || strcmp((const char *)root->name, "request") != 0) {
+        buf_printf(err, "the document has no <request> root element (found <%.64s>)",
+                   root ? (const char *)root->name : "nothing");
+        envelope_free(env);
+        return -1;
+    }
+    env->method = xml_child(root, "zapiMethod");
+    if (!env->method) {
+        buf_printf(err, "the request has no zapiMethod element");
+        envelope_free(env);
+        return -1;
+    }
+    env->method_name = child_text(env->method, "methodName");
+    if (!env->method_name || !env->method_name[0]) {
+        buf_printf(err, "the request has no zapiMethod/methodName");
+        envelope_free(env);
+        return -1;
+    }
+    env->token = child_text(root, "zapiToken");
+    env->account_id = child_text(root, "zapiAccountId");
+    env->user_id = child_text(root, "zapiUserId");
+    return 0;
+}
+
+void
+envelope_free(struct envelope *env)
+{
+    xmlFreeDoc(env->doc);
+    free(env->token);
+    free(env->account_id);
+    free(env->user_id);
+    free(env->method_name);
+    memset(env, 0, sizeof(*env));
+}
+
+int
+envelope_lookup(const struct envelope *env, const char *path, struct buf *out)
+{
+    xmlNode *node = env->doc ? xmlDocGetRootElement(env->doc) : NULL;
+    char name[128];
+    while (node && *path) {
+        size_t n = strcspn(path, ".");
+        if (n == 0 || n >= sizeof(name))
+            return -1;
+        memcpy(name, path, n);
+        name[n] = '\0';
+        node = xml_child(node, name);
+        path += n;
+        if (*path == '.')
+            path++;
+    }
+    if (!node)
+        return -1;
+    xml_node_text(node, out);
+    return 0;
+}

@@ -1,0 +1,325 @@
+#include "fixtures.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "xmlfile.h"
+
+const char *const fixture_namespaces[] = {"request", "partner", "agent",  "error",
+                                          "throttle", "method",  "server", NULL};
+
+static const char *const error_names[FIXTURE_ERR_COUNT] = {
+    [FIXTURE_ERR_VALIDATION] = "validation",
+    [FIXTURE_ERR_THROTTLED] = "throttled",
+    [FIXTURE_ERR_INVALID_REQUEST] = "invalid-request",
+    [FIXTURE_ERR_UNKNOWN_METHOD] = "unknown-method",
+    [FIXTURE_ERR_HTTP] = "http-error",
+};
+
+const char *
+fixtures_error_name(enum fixture_error which)
+{
+    return error_names[which];
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+    for (size_t i = 0; i < f->nanswers; i++) {
+        free(f->answers[i].outcome);
+        buf_free(&f->answers[i].xml);
+        buf_free(&f->answers[i].json);
+    }
+    free(f->answers);
+    free(f->name);
+    free(f->path);
+    xmlFreeDoc(f->doc);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Checks placeholders and, for a static answer, renders both bodies once, here, at load time. */
+static int
+prepare_answer(struct answer *a, const char *path, struct buf *err)
+{
+    struct buf why = BUF_INIT;
+    int n = template_check(a->response, fixture_namespaces, &why);
+    if (n < 0) {
+        buf_printf(err, "%s:%s", path, why.data + strlen("line "));
+        buf_free(&why);
+        return -1;
+    }
+    buf_free(&why);
+    a->dynamic = n > 0;
+    a->zapi_error = a->method_error = -1;
+    if (a->dynamic)
+        return 0;
+    render_codes(a->response, &a->zapi_error, &a->method_error);
+    if (render_tree(a->response, FORMAT_XML, &a->xml) < 0 ||
+        render_tree(a->response, FORMAT_JSON, &a->json) < 0) {
+        buf_printf(err, "%s: out of memory rendering the answer", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+parse_status(const xmlNode *node, int *status, const char *path, struct buf *err)
+{
+    xmlChar *v = xmlGetProp(node, (const xmlChar *)"status");
+    if (!v)
+        return 0;
+    char *end;
+    long s = strtol((const char *)v, &end, 10);
+    int ok = *v && !*end && s >= 200 && s <= 599;
+    if (!ok)
+        buf_printf(err, "%s:%ld: status \"%s\" is not an HTTP status from 200 to 599", path,
+                   xmlGetLineNo(node), v);
+    xmlFree(v);
+    *status = (int)s;
+    return ok ? 0 : -1;
+}
+
+static xmlNode *
+only_element_child(const xmlNode *node)
+{
+    xmlNode *found = NULL;
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (found)
+            return NULL;
+        found = c;
+    }
+    return found;
+}
+
+static int
+load_answer(struct fixture *f, xmlNode *node, struct buf *err)
+{
+    struct answer *a = &f->answers[f->nanswers];
+    memset(a, 0, sizeof(*a));
+    long line = xmlGetLineNo(node);
+    xmlChar *outcome = xmlGetProp(node, (const xmlChar *)"outcome");
+    a->outcome = strdup(outcome ? (const char *)outcome : "");
+    xmlFree(outcome);
+    f->nanswers++;
+    if (!a->outcome) {
+        buf_printf(err, "%s: out of memory", f->path);
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < f->nanswers; i++) {
+        if (strcmp(f->answers[i].outcome, a->outcome) == 0) {
+            buf_printf(err, "%s:%ld: a second <answer> for outcome \"%s\"", f->path, line,
+                       a->outcome);
+            return -1;
+        }
+    }
+    if (parse_status(node, &a->status, f->path, err) < 0)
+        return -1;
+    a->response = only_element_child(node);
+    if (!a->response || strcmp((const char *)a->response->name, "response") != 0) {
+        buf_printf(err, "%s:%ld: <answer> must hold exactly one <response> element", f->path,
+                   line);
+        return -1;
+    }
+    return prepare_answer(a, f->path, err);
+}
+
+/* A file is either a bare <response> (one default answer: paste an example from the docs) or a
+ * <fixture> of <answer outcome="..." status="..."> elements. */
+static int
+load_fixture(struct fixture *f, const char *path, const char *name, struct buf *err)
+{
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    f->name = strdup(name);
+    if (!f->path || !f->name) {
+        buf_printf(err, "%s: out of memory", path);
+        return -1;
+    }
+    f->doc = xmlfile_read(path, err);
+    if (!f->doc)
+        return -1;
+    xmlNode *root = xmlDocGetRootElement(f->doc);
+    size_t n = 0;
+    if (strcmp((const char *)root->name, "response") == 0) {
+        n = 1;
+    } else if (strcmp((const char *)root->name, "fixture") == 0) {
+        for (xmlNode *c = root->children; c; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE)
+                continue;
+            if (strcmp((const char *)c->name, "answer") != 0) {
+                buf_printf(err, "%s:%ld: unknown element <%s> in <fixture> (expected <answer>)",
+                           path, xmlGetLineNo(c), c->name);
+                return -1;
+            }
+            n++;
+        }
+    } else {
+        buf_printf(err, "%s:%ld: the root element must be <response> or <fixture>, not <%s>",
+                   path, xmlGetLineNo(root), root->name);
+        return -1;
+    }
+    if (n == 0) {
+        buf_printf(err, "%s:%ld: <fixture> has no <answer>", path, xmlGetLineNo(root));
+        return -1;
+    }
+    f->answers = calloc(n, sizeof(*f->answers));
+    if (!f->answers) {
+        buf_printf(err, "%s: out of memory", path);
+        return -1;
+    }
+    if (n == 1 && strcmp((const char *)root->name, "response") == 0) {
+        struct answer *a = &f->answers[f->nanswers++];
+        a->outcome = strdup("");
+        a->response = root;
+        return a->outcome ? prepare_answer(a, path, err) : -1;
+    }
+    for (xmlNode *c = root->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && load_answer(f, c, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int
+cmp_fixture(const void *a, const void *b)
+{
+    return strcmp(((const struct fixture *)a)->name, ((const struct fixture *)b)->name);
+}
+
+static int
+load_methods(struct fixture_set *fs, struct buf *err)
+{
+    struct buf dirpath = BUF_INIT;
+    buf_printf(&dirpath, "%s/methods", fs->dir);
+    DIR *d = opendir(dirpath.data);
+    if (!d) {
+        buf_printf(err, "%s: cannot open the directory: %s", dirpath.data, strerror(errno));
+        buf_free(&dirpath);
+        return -1;
+    }
+    int rc = 0;
+    size_t cap = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || !ends_with(de->d_name, ".xml"))
+            continue;
+        if (fs->nmethods == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct fixture *m = realloc(fs->methods, cap * sizeof(*m));
+            if (!m) {
+                buf_printf(err, "%s: out of memory", dirpath.data);
+                rc = -1;
+                break;
+            }
+            fs->methods = m;
+        }
+        struct buf path = BUF_INIT, name = BUF_INIT;
+        buf_printf(&path, "%s/%s", dirpath.data, de->d_name);
+        buf_append(&name, de->d_name, strlen(de->d_name) - 4);
+        rc = load_fixture(&fs->methods[fs->nmethods++], path.data, name.data, err);
+        buf_free(&path);
+        buf_free(&name);
+    }
+    closedir(d);
+    buf_free(&dirpath);
+    if (rc == 0)
+        qsort(fs->methods, fs->nmethods, sizeof(*fs->methods), cmp_fixture);
+    return rc;
+}
+
+static int
+load_errors(struct fixture_set *fs, struct buf *err)
+{
+    for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
+        struct buf path = BUF_INIT;
+        buf_printf(&path, "%s/errors/%s.xml", fs->dir, error_names[i]);
+        int rc = load_fixture(&fs->errors[i], path.data, error_names[i], err);
+        buf_free(&path);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+fixtures_load(const char *dir, struct fixture_set **out, struct buf *err)
+{
+    *out = NULL;
+    struct fixture_set *fs = calloc(1, sizeof(*fs));
+    if (!fs || !(fs->dir = strdup(dir))) {
+        free(fs);
+        buf_printf(err, "%s: out of memory", dir);
+        return -1;
+    }
+    fs->refs = 1;
+    fs->loaded_at = time(NULL);
+    struct buf path = BUF_INIT;
+    buf_printf(&path, "%s/registry.xml", dir);
+    int rc = registry_load(path.data, &fs->registry, err);
+    buf_free(&path);
+    if (rc < 0 || load_methods(fs, err) < 0 || load_errors(fs, err) < 0) {
+        fixtures_release(fs);
+        return -1;
+    }
+    *out = fs;
+    return 0;
+}
+
+struct fixture_set *
+fixtures_retain(struct fixture_set *fs)
+{
+    __atomic_add_fetch(&fs->refs, 1, __ATOMIC_RELAXED);
+    return fs;
+}
+
+void
+fixtures_release(struct fixture_set *fs)
+{
+    if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    for (size_t i = 0; i < fs->nmethods; i++)
+        fixture_free(&fs->methods[i]);
+    free(fs->methods);
+    for (int i = 0; i < FIXTURE_ERR_COUNT; i++)
+        fixture_free(&fs->errors[i]);
+    registry_free(fs->registry);
+    free(fs->dir);
+    free(fs);
+}
+
+const struct fixture *
+fixtures_method(const struct fixture_set *fs, const char *name)
+{
+    struct fixture key = {.name = (char *)name};
+    return bsearch(&key, fs->methods, fs->nmethods, sizeof(key), cmp_fixture);
+}
+
+const struct fixture *
+fixtures_error(const struct fixture_set *fs, enum fixture_error which)
+{
+    return &fs->errors[which];
+}
+
+const struct answer *
+fixture_answer(const struct fixture *f, const char *outcome)
+{
+    const struct answer *fallback = NULL;
+    for (size_t i = 0; i < f->nanswers; i++) {
+        if (strcmp(f->answers[i].outcome, outcome) == 0)
+            return &f->answers[i];
+        if (f->answers[i].outcome[0] == '\0')
+            fallback = &f->answers[i];
+    }
+    return fallback;
+}

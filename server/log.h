@@ -1,0 +1,28 @@
+/* log: leveled log lines to a stream. The logger lives in the server context; nothing global. */
+#ifndef ZAPI_LOG_H
+#define ZAPI_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+struct logger {
+    enum log_level level;
+    FILE *out;
+};
+
+/* Parses "error", "warn", "info" or "debug". Returns 0, or -1 when unknown. */
+int log_level_parse(const char *s, enum log_level *out);
+const char *log_level_name(enum log_level level);
+/* Writes "TIME LEVEL message" as one line, when level is enabled. */
+void log_msg(const struct logger *lg, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Formats the current UTC time as 2026-11-23T16:40:00.123Z into out (at least 32 bytes). */
+void log_timestamp(char *out, size_t len);
+
+#define log_error(lg, ...) log_msg((lg), LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(lg, ...) log_msg((lg), LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(lg, ...) log_msg((lg), LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(lg, ...) log_msg((lg), LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif

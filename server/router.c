@@ -1,0 +1,56 @@
+#include "router.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "server.h"
+
+static int
+is_zapi_path(const char *path)
+{
+    return !strcmp(path, "/zapi/") || !strcmp(path, "/zapi") || !strcmp(path, "/");
+}
+
+/* Refusals without a ZAPI body to read use the format the client asked for. */
+static enum body_format
+wanted_format(const struct http_request *req)
+{
+    if (req->accept.data && strcasestr(req->accept.data, "json"))
+        return FORMAT_JSON;
+    return envelope_detect(req->content_type.data, req->body.data ? req->body.data : "",
+                           req->body.len);
+}
+
+void
+router_handle(struct server *srv, const struct http_request *req, const char *peer,
+              struct route_result *out)
+{
+    (void)peer;
+    struct zapi_env env = {
+        .fixtures = srv->fixtures,
+        .error_status = srv->cfg->error_status,
+        .throttle_status = srv->cfg->throttle_status,
+        .now = time(NULL),
+    };
+    struct buf path = BUF_INIT;
+    http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
+    const char *p = path.data ? path.data : "";
+    if (is_zapi_path(p) && req->method == HTTP_POST) {
+        zapi_handle(&env, req->content_type.data, req->body.data ? req->body.data : "",
+                    req->body.len, &out->res);
+    } else if (is_zapi_path(p)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
+                 http_method_str(req->method), p);
+        zapi_http_error(&env, 405, msg, wanted_format(req), &out->res);
+        out->allow = "POST";
+    } else {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "No ZAPI endpoint at %.64s: POST requests to /zapi/", p);
+        zapi_http_error(&env, 404, msg, wanted_format(req), &out->res);
+    }
+    out->content_type = out->res.format == FORMAT_JSON ? "application/json; charset=utf-8"
+                                                       : "application/xml; charset=utf-8";
+    buf_free(&path);
+}

@@ -1,0 +1,20 @@
+/* router: which handler answers an HTTP request: ZAPI on POST /zapi/ (also /zapi and /), an
+ * HTTP-level ZAPI error for anything else. */
+#ifndef ZAPI_ROUTER_H
+#define ZAPI_ROUTER_H
+
+#include "http.h"
+#include "zapi.h"
+
+struct server;
+
+struct route_result {
+    struct zapi_result res;
+    const char *content_type;
+    const char *allow; /* Allow header for 405 */
+};
+
+void router_handle(struct server *srv, const struct http_request *req, const char *peer,
+                   struct route_result *out);
+
+#endif

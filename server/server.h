@@ -1,0 +1,47 @@
+/* server: the explicit server context (settings, logger, event loop, listeners, TLS, the current
+ * fixture set) and its life cycle. Nothing in the program is global; everything hangs off here. */
+#ifndef ZAPI_SERVER_H
+#define ZAPI_SERVER_H
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "fixtures.h"
+#include "http.h"
+#include "log.h"
+#include "tls.h"
+
+struct conn;
+
+struct server {
+    const struct config *cfg;
+    struct logger log;
+    struct event_base *base;
+    struct fixture_set *fixtures; /* the set new requests use; connections hold no reference */
+    struct tls_server *tls;       /* NULL with --no-tls */
+    struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
+    size_t nlisteners;
+    struct event *sig_int;
+    struct event *sig_term;
+    struct event *drain_timer;
+    struct http_limits limits;
+    struct conn *conns; /* every open connection, for shutdown */
+    unsigned long open_conns;
+    int draining;
+    char date[40]; /* the Date header value, refreshed once a second */
+    time_t date_at;
+};
+
+/* Loads fixtures, certificates (generating them when missing) and binds every listen address.
+ * Returns 0, or -1 with the reason in err; server_free() cleans up either way. */
+int server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct buf *err);
+/* Runs the event loop until SIGINT or SIGTERM has drained the connections. */
+int server_run(struct server *srv);
+void server_free(struct server *srv);
+/* The current HTTP Date header value. */
+const char *server_date(struct server *srv);
+
+#endif

@@ -1,0 +1,25 @@
+/* tls: TLS 1.2 over mbedTLS for the connection layer, as a transport (see transport.h).
+ * One tls_server holds the shared, read-only configuration (certificate chain, key, suites,
+ * session-ticket keys); each connection gets its own mbedTLS context reading the socket through
+ * a non-blocking callback and writing records into the connection's wire buffer. */
+#ifndef ZAPI_TLS_H
+#define ZAPI_TLS_H
+
+#include "buf.h"
+#include "transport.h"
+
+struct tls_server;
+
+/* Loads the PEM certificate chain and key and sets up the policy: TLS 1.2 only, ECDHE with AEAD
+ * suites, X25519/P-256/P-384, no renegotiation, session tickets. Returns 0, or -1 with the file
+ * and the reason in err. */
+int tls_server_new(const char *cert_file, const char *key_file, struct tls_server **out,
+                   struct buf *err);
+void tls_server_free(struct tls_server *srv);
+/* One line for the log: file, subject, issuer, names, expiry and SHA-256 fingerprint. */
+void tls_server_describe(const struct tls_server *srv, struct buf *out);
+
+/* A TLS transport on fd writing into out. Returns 0, or -1 when out of memory. */
+int tls_transport_new(struct tls_server *srv, int fd, struct evbuffer *out, struct transport *t);
+
+#endif

@@ -1,0 +1,16 @@
+/* xmlfile: reads a fixture file into a libxml2 document. The file is read here, not by libxml2,
+ * because the process-wide entity loader refuses every load (see envelope_global_init). */
+#ifndef ZAPI_XMLFILE_H
+#define ZAPI_XMLFILE_H
+
+#include <libxml/tree.h>
+
+#include "buf.h"
+
+#define XMLFILE_MAX_BYTES (64 * 1024 * 1024)
+
+/* Parses path (blank text dropped, CDATA kept). Returns the document, or NULL with
+ * "path:line: reason" in err. */
+xmlDoc *xmlfile_read(const char *path, struct buf *err);
+
+#endif

@@ -1,0 +1,275 @@
+#include "zapi.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "methods.h"
+#include "registry.h"
+#include "render.h"
+
+/* Everything a fixture's placeholders may read while one request is answered. */
+struct vars {
+    const struct zapi_env *env;
+    const struct envelope *req;
+    const struct partner *partner;
+    const struct agent *agent;
+    const char *method;
+    int error_code;
+    const char *error_message;
+    double wait;
+};
+
+static int
+lookup_server(const struct vars *v, const char *name, struct buf *out)
+{
+    struct tm tm;
+    char tmp[32];
+    gmtime_r(&v->env->now, &tm);
+    if (strcmp(name, "date") == 0)
+        strftime(tmp, sizeof(tmp), "%Y-%m-%d", &tm);
+    else if (strcmp(name, "time") == 0)
+        strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
+    else if (strcmp(name, "version") == 0)
+        snprintf(tmp, sizeof(tmp), "%s", ZAPI_MOCK_VERSION);
+    else
+        return -1;
+    return buf_append_str(out, tmp);
+}
+
+static int
+lookup_throttle(const struct vars *v, const char *name, struct buf *out)
+{
+    if (strcmp(name, "wait") == 0)
+        return buf_printf(out, "%.3f", v->wait);
+    if (strcmp(name, "retryAfter") == 0)
+        return buf_printf(out, "%d", (int)ceil(v->wait));
+    return -1;
+}
+
+static int
+lookup(void *ctx, const char *name, struct buf *out)
+{
+    const struct vars *v = ctx;
+    const char *dot = strchr(name, '.');
+    const char *rest = dot ? dot + 1 : "";
+    size_t ns = dot ? (size_t)(dot - name) : strlen(name);
+#define NS(s) (ns == strlen(s) && strncmp(name, s, ns) == 0)
+    if (NS("request"))
+        return v->req && v->req->doc ? envelope_lookup(v->req, rest, out) : -1;
+    if (NS("partner"))
+        return v->partner ? registry_partner_field(v->partner, rest, out) : -1;
+    if (NS("agent"))
+        return v->agent ? registry_agent_field(v->agent, rest, out) : -1;
+    if (NS("method") && strcmp(rest, "name") == 0)
+        return v->method ? buf_append_str(out, v->method) : -1;
+    if (NS("error") && strcmp(rest, "code") == 0)
+        return buf_printf(out, "%d", v->error_code);
+    if (NS("error") && strcmp(rest, "message") == 0)
+        return v->error_message ? buf_append_str(out, v->error_message) : -1;
+    if (NS("throttle"))
+        return lookup_throttle(v, rest, out);
+    if (NS("server"))
+        return lookup_server(v, rest, out);
+#undef NS
+    return -1;
+}
+
+void
+zapi_result_init(struct zapi_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->zapi_error = r->method_error = -1;
+    r->retry_after = -1;
+}
+
+void
+zapi_result_free(struct zapi_result *r)
+{
+    buf_free(&r->body);
+}
+
+/* Copies s for a log line: cut to fit, anything unprintable as '?'. */
+static void
+printable(char *dst, size_t cap, const char *s)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < cap; i++)
+        dst[i] = isprint((unsigned char)s[i]) && s[i] != ' ' ? s[i] : '?';
+    dst[i] = '\0';
+}
+
+void
+zapi_token_short(const char *token, char *out, size_t len)
+{
+    if (!token || !*token) {
+        snprintf(out, len, "-");
+        return;
+    }
+    char p[80];
+    printable(p, sizeof(p), token);
+    if (strlen(p) <= 8)
+        snprintf(out, len, "%s", p);
+    else
+        snprintf(out, len, "%.6s...", p);
+}
+
+static void
+answer(const struct vars *v, const struct fixture *f, const char *outcome, int default_status,
+       struct zapi_result *out)
+{
+    const struct answer *a = fixture_answer(f, outcome);
+    buf_clear(&out->body);
+    if (!a || render_answer(a, out->format, lookup, (void *)v, &out->body, &out->zapi_error,
+                            &out->method_error) < 0) {
+        /* Only out of memory gets here: fixtures were checked at load. */
+        buf_clear(&out->body);
+        out->status = 500;
+        return;
+    }
+    out->status = a->status ? a->status : default_status;
+}
+
+static void
+error_answer(const struct vars *v, enum fixture_error which, int default_status,
+             struct zapi_result *out)
+{
+    answer(v, fixtures_error(v->env->fixtures, which), "", default_status, out);
+}
+
+/* Token, account id and user id must all belong to one registered partner. */
+static const struct partner *
+validate(const struct envelope *req, const struct registry *reg, struct buf *why)
+{
+    if (!req->token || !req->token[0]) {
+        buf_printf(why, "zapiToken is missing");
+        return NULL;
+    }
+    const struct partner *p = registry_partner(reg, req->token);
+    if (!p) {
+        char t[80];
+        printable(t, 40, req->token);
+        buf_printf(why, "zapiToken \"%s\" is not registered", t);
+        return NULL;
+    }
+    const char *fields[][3] = {{"zapiAccountId", req->account_id, p->account_id},
+                               {"zapiUserId", req->user_id, p->user_id}};
+    for (size_t i = 0; i < 2; i++) {
+        char got[40];
+        if (!fields[i][1] || !fields[i][1][0]) {
+            buf_printf(why, "%s is missing", fields[i][0]);
+            return NULL;
+        }
+        if (strcmp(fields[i][1], fields[i][2]) != 0) {
+            printable(got, sizeof(got), fields[i][1]);
+            buf_printf(why, "%s \"%s\" does not match zapiToken (expected %s)", fields[i][0], got,
+                       fields[i][2]);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+static int
+throttled(const struct zapi_env *env, struct vars *v, struct zapi_result *out)
+{
+    if (!env->throttle)
+        return 0;
+    struct zapi_throttle_verdict verdict = {0};
+    env->throttle(env->throttle_ctx, v->partner, &verdict);
+    if (!verdict.throttled)
+        return 0;
+    v->wait = verdict.wait;
+    v->error_code = 2;
+    v->error_message = "ZAPI request throttle limit reached, try again shortly";
+    error_answer(v, FIXTURE_ERR_THROTTLED, env->throttle_status ? env->throttle_status : 503, out);
+    out->retry_after = (int)ceil(verdict.wait);
+    return 1;
+}
+
+static void
+dispatch(const struct zapi_env *env, struct vars *v, const struct envelope *req,
+         struct zapi_result *out)
+{
+    const struct fixture *f = fixtures_method(env->fixtures, req->method_name);
+    if (!f) {
+        struct buf why = BUF_INIT;
+        buf_printf(&why, "Method %s is not served by this mock: add fixtures/methods/%s.xml",
+                   out->method, out->method);
+        v->error_code = 99;
+        v->error_message = why.data;
+        error_answer(v, FIXTURE_ERR_UNKNOWN_METHOD, 200, out);
+        buf_free(&why);
+        return;
+    }
+    struct tm tm;
+    char today[16];
+    gmtime_r(&env->now, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    struct method_call call = {.req = req, .registry = env->fixtures->registry, .today = today};
+    const char *outcome = methods_run(req->method_name, &call);
+    v->agent = call.agent;
+    v->error_message = call.message.data;
+    answer(v, f, outcome, 200, out);
+    buf_free(&call.message);
+}
+
+void
+zapi_handle(const struct zapi_env *env, const char *content_type, const char *body, size_t len,
+            struct zapi_result *out)
+{
+    struct vars v = {.env = env};
+    struct envelope req;
+    struct buf why = BUF_INIT;
+    int zapi_error_status = env->error_status ? env->error_status : 200;
+
+    out->format = envelope_detect(content_type, body, len);
+    if (envelope_parse(body, len, out->format, &req, &why) < 0) {
+        snprintf(out->method, sizeof(out->method), "-");
+        v.error_code = 3;
+        v.error_message = why.data;
+        error_answer(&v, FIXTURE_ERR_INVALID_REQUEST, zapi_error_status, out);
+        buf_free(&why);
+        return;
+    }
+    v.req = &req;
+    v.method = req.method_name;
+    printable(out->method, sizeof(out->method), req.method_name);
+    printable(out->token, sizeof(out->token), req.token);
+    v.partner = validate(&req, env->fixtures->registry, &why);
+    if (!v.partner) {
+        v.error_code = 1;
+        v.error_message = why.data;
+        error_answer(&v, FIXTURE_ERR_VALIDATION, zapi_error_status, out);
+    } else if (!throttled(env, &v, out)) {
+        dispatch(env, &v, &req, out);
+    }
+    buf_free(&why);
+    envelope_free(&req);
+}
+
+void
+zapi_http_error(const struct zapi_env *env, int status, const char *message,
+                enum body_format format, struct zapi_result *out)
+{
+    struct vars v = {.env = env, .error_code = 3, .error_message = message};
+    out->format = format;
+    snprintf(out->method, sizeof(out->method), "-");
+    error_answer(&v, FIXTURE_ERR_HTTP, status, out);
+    /* The status is the point of these answers: a fixture may reshape the body, not hide it. */
+    out->status = status;
+}
+
+int
+zapi_load_fixtures(const char *dir, struct fixture_set **out, struct buf *err)
+{
+    if (fixtures_load(dir, out, err) < 0)
+        return -1;
+    if (methods_check(*out, err) < 0) {
+        fixtures_release(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
