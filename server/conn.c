@@ -31,6 +31,7 @@ struct conn {
     struct conn *prev, *next;
     int fd;
     char peer[INET6_ADDRSTRLEN + 8];
+    int loopback;
     struct transport tr;
     struct event *ev_read, *ev_write, *ev_timer;
     struct evbuffer *out; /* bytes for the wire, already encrypted under TLS */
@@ -196,7 +197,7 @@ respond(struct conn *c)
     const struct http_request *req = &c->http.req;
     struct route_result r = {.content_type = NULL};
     zapi_result_init(&r.res);
-    router_handle(c->srv, req, c->peer, &r);
+    router_handle(c->srv, req, c->loopback, &r);
     if (r.res.status >= 500 && r.res.body.len == 0)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
     int keep = req->keep_alive && !c->srv->draining;
@@ -437,6 +438,18 @@ format_peer(const struct sockaddr *sa, char *out, size_t len)
 }
 
 static int
+is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+static int
 setup(struct conn *c, struct server *srv, int fd)
 {
     c->out = evbuffer_new();
@@ -470,6 +483,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
     c->srv = srv;
     c->fd = fd;
     memcpy(c->peer, peer, sizeof(peer));
+    c->loopback = is_loopback(sa);
     http_in_init(&c->http, &srv->limits);
     c->next = srv->conns;
     if (srv->conns)

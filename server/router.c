@@ -4,7 +4,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "admin.h"
 #include "server.h"
+#include "throttle.h"
 
 static int
 is_zapi_path(const char *path)
@@ -22,20 +24,41 @@ wanted_format(const struct http_request *req)
                            req->body.len);
 }
 
+static const char *const rule_names[] = {"none", "limit", "every", "forced"};
+
+/* Only validated partners are counted: the key space is the registry's, so it stays bounded. */
+static void
+check_throttle(void *ctx, const struct partner *p, struct zapi_throttle_verdict *v)
+{
+    struct server *srv = ctx;
+    struct throttle_decision d;
+    throttle_check(srv->throttle, p->token, p->throttle_limit, p->throttle_window, admin_clock(),
+                   &d);
+    v->throttled = d.throttled;
+    v->wait = d.wait;
+    v->rule = rule_names[d.rule];
+}
+
 void
-router_handle(struct server *srv, const struct http_request *req, const char *peer,
+router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
               struct route_result *out)
 {
-    (void)peer;
     struct zapi_env env = {
         .fixtures = srv->fixtures,
         .error_status = srv->cfg->error_status,
-        .throttle_status = srv->cfg->throttle_status,
+        .throttle_status = srv->throttle_status,
         .now = time(NULL),
+        .throttle = check_throttle,
+        .throttle_ctx = srv,
     };
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
     const char *p = path.data ? path.data : "";
+    if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
+        admin_handle(srv, req, p, peer_is_loopback, out);
+        buf_free(&path);
+        return;
+    }
     if (is_zapi_path(p) && req->method == HTTP_POST) {
         zapi_handle(&env, req->content_type.data, req->body.data ? req->body.data : "",
                     req->body.len, &out->res);

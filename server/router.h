@@ -14,7 +14,8 @@ struct route_result {
     const char *allow; /* Allow header for 405 */
 };
 
-void router_handle(struct server *srv, const struct http_request *req, const char *peer,
+/* peer_is_loopback gates the admin API. */
+void router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
                    struct route_result *out);
 
 #endif

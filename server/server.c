@@ -11,6 +11,7 @@
 
 #include "certgen.h"
 #include "conn.h"
+#include "throttle.h"
 #include "zapi.h"
 
 /* How long SIGTERM waits for answers in flight before closing what is left. */
@@ -233,6 +234,17 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
              registry_agent_count(srv->fixtures->registry));
     if (!cfg->no_tls && setup_tls(srv, err) < 0)
         return -1;
+    struct throttle_settings ts = {cfg->throttle_limit, cfg->throttle_window, cfg->throttle_every};
+    srv->throttle = throttle_new(&ts, THROTTLE_DEFAULT_MAX_KEYS);
+    if (!srv->throttle) {
+        buf_printf(err, "--throttle-limit %u / --throttle-window %g: not a valid throttle",
+                   cfg->throttle_limit, cfg->throttle_window);
+        return -1;
+    }
+    srv->throttle_status = cfg->throttle_status;
+    if (ts.limit || ts.every)
+        log_info(&srv->log, "throttle: %u requests per %g s per client, every %u -> HTTP %d",
+                 ts.limit, ts.window, ts.every, srv->throttle_status);
     srv->base = event_base_new();
     if (!srv->base) {
         buf_printf(err, "cannot create the event loop");
@@ -272,6 +284,7 @@ server_free(struct server *srv)
     if (srv->base)
         event_base_free(srv->base);
     tls_server_free(srv->tls);
+    throttle_free(srv->throttle);
     fixtures_release(srv->fixtures);
     memset(srv, 0, sizeof(*srv));
 }

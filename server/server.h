@@ -22,6 +22,8 @@ struct server {
     struct event_base *base;
     struct fixture_set *fixtures; /* the set new requests use; connections hold no reference */
     struct tls_server *tls;       /* NULL with --no-tls */
+    struct throttle *throttle;    /* per-client limits; settings changeable at run time */
+    int throttle_status;          /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     struct event *sig_int;
