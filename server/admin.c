@@ -3,8 +3,12 @@
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "journal.h"
+#include "mbedtls/constant_time.h"
+#include "metrics.h"
 #include "server.h"
 #include "throttle.h"
 
@@ -48,7 +52,7 @@ reply_error(struct route_result *out, int status, const char *message)
 }
 
 static json_t *
-throttle_state(struct server *srv)
+throttle_state(struct server *srv, const struct fixture_set *fs)
 {
     struct throttle_settings s;
     throttle_settings_get(srv->throttle, &s);
@@ -63,7 +67,7 @@ throttle_state(struct server *srv)
         json_array_append_new(forced, f);
     }
     json_t *clients = json_array();
-    const struct registry *reg = srv->fixtures->registry;
+    const struct registry *reg = fs->registry;
     for (size_t i = 0; i < registry_partner_count(reg); i++) {
         const struct partner *p = registry_partner_at(reg, i);
         struct throttle_key_stats st = {0, 0};
@@ -214,10 +218,11 @@ apply_change(struct server *srv, const struct throttle_change *ch)
 }
 
 static void
-throttle_endpoint(struct server *srv, const struct http_request *req, struct route_result *out)
+throttle_endpoint(struct server *srv, const struct http_request *req, const struct fixture_set *fs,
+                  struct route_result *out)
 {
     if (req->method == HTTP_GET) {
-        reply(out, 200, throttle_state(srv));
+        reply(out, 200, throttle_state(srv, fs));
         return;
     }
     if (req->method == HTTP_DELETE) {
@@ -230,12 +235,12 @@ throttle_endpoint(struct server *srv, const struct http_request *req, struct rou
         throttle_lift(srv->throttle, NULL);
         throttle_reset(srv->throttle);
         log_info(&srv->log, "admin: throttling turned off");
-        reply(out, 200, throttle_state(srv));
+        reply(out, 200, throttle_state(srv, fs));
         return;
     }
     if (req->method != HTTP_POST && req->method != HTTP_PUT && req->method != HTTP_PATCH) {
         reply_error(out, 405, "use GET, POST (or PUT/PATCH) or DELETE on /__admin/throttle");
-        out->allow = "GET, POST, PUT, PATCH, DELETE";
+        snprintf(out->headers, sizeof(out->headers), "Allow: GET, POST, PUT, PATCH, DELETE\r\n");
         return;
     }
     json_error_t jerr;
@@ -259,10 +264,203 @@ throttle_endpoint(struct server *srv, const struct http_request *req, struct rou
         log_info(&srv->log, "admin: throttle limit=%u window=%g every=%u status=%d%s%s%s",
                  ch.settings.limit, ch.settings.window, ch.settings.every, ch.status,
                  ch.force ? " force" : "", ch.lift ? " lift" : "", ch.reset ? " reset" : "");
-        reply(out, 200, throttle_state(srv));
+        reply(out, 200, throttle_state(srv, fs));
     }
     buf_free(&why);
     json_decref(body);
+}
+
+static void
+iso_time(double t, char *out, size_t len)
+{
+    time_t secs = (time_t)t;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+fixtures_info(const struct fixture_set *fs)
+{
+    char loaded[32];
+    iso_time((double)fs->loaded_at, loaded, sizeof(loaded));
+    return json_pack("{s:s,s:s,s:I,s:I,s:I}", "dir", fs->dir, "loadedAt", loaded, "methods",
+                     (json_int_t)fs->nmethods, "partners",
+                     (json_int_t)registry_partner_count(fs->registry), "agents",
+                     (json_int_t)registry_agent_count(fs->registry));
+}
+
+struct admin_call {
+    struct server *srv;
+    const struct http_request *req;
+    const char *path;
+    struct fixture_set *fs;
+    struct route_result *out;
+};
+
+static void
+health(struct admin_call *c)
+{
+    char started[32];
+    iso_time((double)c->srv->started_at, started, sizeof(started));
+    reply(c->out, 200,
+          json_pack("{s:s,s:s,s:s,s:f,s:o,s:I}", "status", "ok", "version", ZAPI_MOCK_VERSION,
+                    "startedAt", started, "uptimeSeconds", admin_clock() - c->srv->started_mono,
+                    "fixtures", fixtures_info(c->fs), "openConnections",
+                    (json_int_t)c->srv->open_conns));
+}
+
+static void
+metrics(struct admin_call *c)
+{
+    struct route_result *out = c->out;
+    out->res.status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    buf_clear(&out->res.body);
+    if (metrics_render(c->srv->metrics, admin_clock() - c->srv->started_mono,
+                       (double)c->fs->loaded_at, &out->res.body) < 0) {
+        reply_error(out, 500, "out of memory rendering the metrics");
+    }
+}
+
+static void
+reload(struct admin_call *c)
+{
+    struct buf err = BUF_INIT;
+    if (server_reload(c->srv, "reloaded through the admin API", &err) < 0) {
+        reply(c->out, 422,
+              json_pack("{s:s,s:s,s:o}", "status", "refused", "error", err.data ? err.data : "",
+                        "fixtures", fixtures_info(c->fs)));
+    } else {
+        struct fixture_set *fs = server_fixtures(c->srv);
+        reply(c->out, 200, json_pack("{s:s,s:o}", "status", "reloaded", "fixtures",
+                                     fixtures_info(fs)));
+        fixtures_release(fs);
+    }
+    buf_free(&err);
+}
+
+static json_t *
+client_json(struct server *srv, const char *key, const struct partner *p)
+{
+    unsigned long total = 0;
+    double last = 0;
+    journal_stats(srv->journal, key, &total, &last);
+    json_t *o = json_pack("{s:s}", "token", key);
+    if (p) {
+        json_object_set_new(o, "affiliateUsername", json_string(p->affiliate_username));
+        json_object_set_new(o, "organisation", json_string(p->organisation));
+        json_object_set_new(o, "accountId", json_string(p->account_id));
+        json_object_set_new(o, "userId", json_string(p->user_id));
+    }
+    json_object_set_new(o, "requests", json_integer((json_int_t)total));
+    if (last > 0) {
+        char when[32];
+        iso_time(last, when, sizeof(when));
+        json_object_set_new(o, "lastRequestAt", json_string(when));
+    } else {
+        json_object_set_new(o, "lastRequestAt", json_null());
+    }
+    return o;
+}
+
+static void
+clients(struct admin_call *c)
+{
+    json_t *list = json_array();
+    const struct registry *reg = c->fs->registry;
+    for (size_t i = 0; i < registry_partner_count(reg); i++) {
+        const struct partner *p = registry_partner_at(reg, i);
+        json_array_append_new(list, client_json(c->srv, p->token, p));
+    }
+    json_array_append_new(list, client_json(c->srv, JOURNAL_ANONYMOUS, NULL));
+    reply(c->out, 200, json_pack("{s:o}", "clients", list));
+}
+
+/* /__admin/clients/{token}/requests */
+static void
+client_requests(struct admin_call *c)
+{
+    const char *tok = c->path + strlen(ADMIN_PREFIX "clients/");
+    const char *end = strchr(tok, '/');
+    char token[256];
+    if (!end || strcmp(end, "/requests") != 0 || end == tok ||
+        (size_t)(end - tok) >= sizeof(token)) {
+        reply_error(c->out, 404, "expected /__admin/clients/{token}/requests");
+        return;
+    }
+    memcpy(token, tok, (size_t)(end - tok));
+    token[end - tok] = '\0';
+    const struct partner *p = registry_partner(c->fs->registry, token);
+    if (!p && strcmp(token, JOURNAL_ANONYMOUS) != 0) {
+        reply_error(c->out, 404, "no partner with this token (see GET /__admin/clients)");
+        return;
+    }
+    if (c->req->method == HTTP_DELETE) {
+        journal_clear(c->srv->journal, token);
+        reply(c->out, 200, json_pack("{s:s,s:s}", "status", "cleared", "token", token));
+        return;
+    }
+    json_t *o = client_json(c->srv, token, p);
+    json_object_set_new(o, "journal", journal_json(c->srv->journal, token));
+    reply(c->out, 200, o);
+}
+
+static void
+clear_requests(struct admin_call *c)
+{
+    journal_clear(c->srv->journal, NULL);
+    log_info(&c->srv->log, "admin: request journal cleared");
+    reply(c->out, 200, json_pack("{s:s}", "status", "cleared"));
+}
+
+static void
+throttle(struct admin_call *c)
+{
+    throttle_endpoint(c->srv, c->req, c->fs, c->out);
+}
+
+struct admin_route {
+    const char *path;
+    int prefix;
+    const char *methods; /* for Allow; NULL = the handler checks */
+    void (*fn)(struct admin_call *c);
+};
+
+static const struct admin_route routes[] = {
+    {ADMIN_PREFIX "health", 0, "GET", health},
+    {ADMIN_PREFIX "metrics", 0, "GET", metrics},
+    {ADMIN_PREFIX "reload", 0, "POST", reload},
+    {ADMIN_PREFIX "throttle", 0, NULL, throttle},
+    {ADMIN_PREFIX "clients", 0, "GET", clients},
+    {ADMIN_PREFIX "clients/", 1, "GET, DELETE", client_requests},
+    {ADMIN_PREFIX "requests", 0, "DELETE", clear_requests},
+};
+
+static int
+method_allowed(const char *methods, enum http_method m)
+{
+    const char *name = http_method_str(m);
+    size_t n = strlen(name);
+    for (const char *p = methods; (p = strstr(p, name)); p += n)
+        if ((p == methods || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+    return 0;
+}
+
+/* Bearer token compared in constant time; length differences are not secret. */
+static int
+authorized(const struct server *srv, const struct http_request *req)
+{
+    const char *want = srv->cfg->admin_token;
+    const char *got = req->authorization.data ? req->authorization.data : "";
+    if (strncasecmp(got, "Bearer ", 7) != 0)
+        return 0;
+    got += 7;
+    while (*got == ' ')
+        got++;
+    size_t n = strlen(want);
+    return strlen(got) == n && mbedtls_ct_memcmp(got, want, n) == 0;
 }
 
 void
@@ -270,12 +468,36 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
              int peer_is_loopback, struct route_result *out)
 {
     snprintf(out->res.method, sizeof(out->res.method), "admin");
-    if (!peer_is_loopback) {
-        reply_error(out, 403, "the admin API answers loopback clients only");
+    if (srv->cfg->admin_token && !authorized(srv, req)) {
+        reply_error(out, 401, "the admin API needs Authorization: Bearer <admin token>");
+        snprintf(out->headers, sizeof(out->headers),
+                 "WWW-Authenticate: Bearer realm=\"zapi-mock admin\"\r\n");
         return;
     }
-    if (strcmp(path, ADMIN_PREFIX "throttle") == 0)
-        throttle_endpoint(srv, req, out);
-    else
-        reply_error(out, 404, "no such admin endpoint (see the README: /__admin/throttle)");
+    if (!srv->cfg->admin_token && !peer_is_loopback) {
+        reply_error(out, 403, "the admin API answers loopback clients only; start the server "
+                              "with --admin-token to open it to others");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct admin_route *r = &routes[i];
+        int match = r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0
+                              : strcmp(path, r->path) == 0;
+        if (!match)
+            continue;
+        if (r->methods && !method_allowed(r->methods, req->method)) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "%s is not allowed on %s: use %s",
+                     http_method_str(req->method), r->path, r->methods);
+            reply_error(out, 405, msg);
+            snprintf(out->headers, sizeof(out->headers), "Allow: %s\r\n", r->methods);
+            return;
+        }
+        struct admin_call call = {srv, req, path, server_fixtures(srv), out};
+        r->fn(&call);
+        fixtures_release(call.fs);
+        return;
+    }
+    reply_error(out, 404, "no such admin endpoint: health, metrics, reload, throttle, clients, "
+                          "clients/{token}/requests, requests");
 }

@@ -46,6 +46,13 @@ static const struct option_def defs[] = {
      "throttle each Nth request of a client; 0 = off (default 0)"},
     {"throttle-status", OPT_STATUS, F(throttle_status), "CODE",
      "HTTP status of a throttled answer: 503 as documented, or 200 as seen live (default 503)"},
+    {"admin-token", OPT_STRING, F(admin_token), "TOKEN",
+     "admin API needs Authorization: Bearer TOKEN (without it: loopback clients only)"},
+    {"watch", OPT_FLAG, F(watch), NULL, "reload the fixtures when files under --fixtures change"},
+    {"journal-size", OPT_UINT, F(journal_size), "N",
+     "requests kept per client for GET /__admin/clients/TOKEN/requests (default 20)"},
+    {"journal-max-body", OPT_UINT, F(journal_max_body), "BYTES",
+     "bytes of each request and response body kept in the journal (default 16384)"},
     {"port-file", OPT_STRING, F(port_file), "FILE",
      "write the bound port of each --listen address to FILE, one per line"},
     {"help", OPT_FLAG, F(help), NULL, "show this help and exit"},
@@ -144,6 +151,8 @@ apply(struct config *cfg, const struct option_def *d, const char *v, const char 
         }
         if (d->offset == F(max_body))
             cfg->max_body = (size_t)n;
+        else if (d->offset == F(journal_max_body))
+            cfg->journal_max_body = (size_t)n;
         else
             *(unsigned *)base = (unsigned)n;
         return 0;
@@ -183,6 +192,8 @@ defaults(struct config *cfg)
     cfg->max_connections = 4096;
     cfg->throttle_window = 60;
     cfg->throttle_status = 503;
+    cfg->journal_size = 20;
+    cfg->journal_max_body = 16 * 1024;
 }
 
 static void
@@ -261,6 +272,14 @@ config_parse(struct config *cfg, int argc, char **argv, config_getenv env, struc
         buf_printf(err, "--cert and --key go together: give both or neither");
         return -1;
     }
+    if (cfg->journal_size == 0 || cfg->journal_size > 10000) {
+        buf_printf(err, "--journal-size: must be from 1 to 10000");
+        return -1;
+    }
+    if (cfg->admin_token && strlen(cfg->admin_token) < 8) {
+        buf_printf(err, "--admin-token: use at least 8 characters");
+        return -1;
+    }
     if (cfg->max_body == 0) {
         buf_printf(err, "--max-body: must be at least 1");
         return -1;
@@ -277,6 +296,7 @@ config_free(struct config *cfg)
     free(cfg->cert_file);
     free(cfg->key_file);
     free(cfg->port_file);
+    free(cfg->admin_token);
     memset(cfg, 0, sizeof(*cfg));
 }
 

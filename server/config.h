@@ -19,6 +19,10 @@ struct config {
     char *cert_file; /* NULL: certs_dir/server.pem, generated when missing */
     char *key_file;
     char *port_file; /* where to write the bound ports, one per line (for tests) */
+    char *admin_token; /* NULL: admin API for loopback peers only */
+    int watch;         /* reload when files under fixtures_dir change */
+    unsigned journal_size;
+    size_t journal_max_body;
     int no_tls;
     enum log_level log_level;
     int error_status;

@@ -9,9 +9,12 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
+#include "metrics.h"
 #include "router.h"
 #include "server.h"
 #include "transport.h"
@@ -63,6 +66,7 @@ conn_destroy(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->open_conns--;
+    metrics_connection(srv->metrics, -1);
     if (c->tr.ops)
         c->tr.ops->free(c->tr.impl);
     event_free(c->ev_read);
@@ -149,8 +153,7 @@ write_response(struct conn *c, const struct route_result *r, int keep_alive, int
                server_date(c->srv), r->content_type, res->body.len);
     if (res->retry_after >= 0)
         buf_printf(s, "Retry-After: %d\r\n", res->retry_after);
-    if (r->allow)
-        buf_printf(s, "Allow: %s\r\n", r->allow);
+    buf_append_str(s, r->headers);
     if (!keep_alive)
         buf_append_str(s, "Connection: close\r\n");
     else if (c->http.req.http_minor == 0)
@@ -190,6 +193,31 @@ log_request(struct conn *c, const struct http_request *req, const struct route_r
 }
 
 static void
+record(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
+{
+    metrics_request(c->srv->metrics, r->res.method[0] ? r->res.method : "-", r->res.status,
+                    r->res.zapi_error, r->res.method_error, us);
+    if (!r->zapi)
+        return;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    struct journal_entry e = {
+        .time = (double)now.tv_sec + (double)now.tv_usec / 1e6,
+        .peer = c->peer,
+        .method = r->res.method[0] ? r->res.method : "-",
+        .status = r->res.status,
+        .zapi_error = r->res.zapi_error,
+        .method_error = r->res.method_error,
+        .latency_us = us,
+        .request = req->body.data ? req->body.data : "",
+        .request_len = req->body.len,
+        .response = r->res.body.data ? r->res.body.data : "",
+        .response_len = r->res.body.len,
+    };
+    journal_record(c->srv->journal, r->res.client[0] ? r->res.client : JOURNAL_ANONYMOUS, &e);
+}
+
+static void
 respond(struct conn *c)
 {
     struct timespec t0;
@@ -202,7 +230,9 @@ respond(struct conn *c)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
     int keep = req->keep_alive && !c->srv->draining;
     write_response(c, &r, keep, req->method == HTTP_HEAD);
-    log_request(c, req, &r, elapsed_us(&t0));
+    long us = elapsed_us(&t0);
+    log_request(c, req, &r, us);
+    record(c, req, &r, us);
     zapi_result_free(&r.res);
     if (!keep)
         c->close_after_write = 1;
@@ -212,7 +242,8 @@ respond(struct conn *c)
 static void
 respond_error(struct conn *c, int status, const char *reason)
 {
-    struct zapi_env env = {.fixtures = c->srv->fixtures, .now = time(NULL)};
+    struct fixture_set *fs = server_fixtures(c->srv);
+    struct zapi_env env = {.fixtures = fs, .now = time(NULL)};
     struct route_result r = {.content_type = "application/xml; charset=utf-8"};
     zapi_result_init(&r.res);
     char msg[256];
@@ -220,7 +251,14 @@ respond_error(struct conn *c, int status, const char *reason)
     zapi_http_error(&env, status, msg, FORMAT_XML, &r.res);
     write_response(c, &r, 0, 0);
     log_warn(&c->srv->log, "refused peer=%s status=%d reason=\"%s\"", c->peer, status, reason);
+    metrics_request(c->srv->metrics, "-", status, r.res.zapi_error, r.res.method_error, 0);
+    metrics_refused(c->srv->metrics, status == 408   ? "request_timeout"
+                                     : status == 413 ? "body_too_large"
+                                     : status == 414 ? "url_too_long"
+                                     : status == 431 ? "headers_too_large"
+                                                     : "bad_request");
     zapi_result_free(&r.res);
+    fixtures_release(fs);
     c->close_after_write = 1;
 }
 
@@ -323,12 +361,14 @@ do_handshake(struct conn *c)
     if (rc < 0) {
         log_info(&c->srv->log, "conn %s: TLS handshake failed: %s", c->peer,
                  c->tr.ops->error(c->tr.impl));
+        metrics_handshake(c->srv->metrics, 0, 0);
         /* The alert mbedTLS queued is worth sending; then close. */
         c->close_after_write = 1;
         c->state = CS_CLOSING;
         return;
     }
     if (rc == 1) {
+        metrics_handshake(c->srv->metrics, 1, 0);
         c->state = CS_OPEN;
         set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
     }
@@ -399,6 +439,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     switch (c->timer) {
     case T_HANDSHAKE:
         log_info(&c->srv->log, "conn %s: TLS handshake timed out", c->peer);
+        metrics_handshake(c->srv->metrics, 0, 0);
+        metrics_refused(c->srv->metrics, "handshake_timeout");
         c->dead = 1;
         break;
     case T_REQUEST:
@@ -472,6 +514,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
     if (srv->draining || srv->open_conns >= srv->cfg->max_connections) {
         log_warn(&srv->log, "conn %s: refused: %s", peer,
                  srv->draining ? "shutting down" : "--max-connections reached");
+        metrics_refused(srv->metrics, srv->draining ? "shutting_down" : "max_connections");
         close(fd);
         return -1;
     }
@@ -490,6 +533,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
         srv->conns->prev = c;
     srv->conns = c;
     srv->open_conns++;
+    metrics_connection(srv->metrics, 1);
     evutil_make_socket_nonblocking(fd);
     /* Small records and answers must leave at once, not wait for Nagle. */
     int one = 1;

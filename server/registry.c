@@ -104,6 +104,10 @@ load_partner(struct registry *reg, const xmlNode *node, const char *path, struct
             return -1;
         }
     }
+    if (strlen(p->token) > REGISTRY_MAX_TOKEN) {
+        buf_printf(err, "%s:%ld: token longer than %d characters", path, line, REGISTRY_MAX_TOKEN);
+        return -1;
+    }
     if (!p->affiliate_username)
         p->affiliate_username = "";
     if (!p->organisation)

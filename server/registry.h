@@ -8,6 +8,8 @@
 
 #include "buf.h"
 
+#define REGISTRY_MAX_TOKEN 200
+
 struct partner {
     const char *token;
     const char *account_id;

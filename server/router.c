@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "metrics.h"
 #include "server.h"
 #include "throttle.h"
 
@@ -35,6 +36,8 @@ check_throttle(void *ctx, const struct partner *p, struct zapi_throttle_verdict 
     throttle_check(srv->throttle, p->token, p->throttle_limit, p->throttle_window, admin_clock(),
                    &d);
     v->throttled = d.throttled;
+    if (d.throttled)
+        metrics_throttled(srv->metrics, rule_names[d.rule]);
     v->wait = d.wait;
     v->rule = rule_names[d.rule];
 }
@@ -43,8 +46,9 @@ void
 router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
               struct route_result *out)
 {
+    struct fixture_set *fs = server_fixtures(srv);
     struct zapi_env env = {
-        .fixtures = srv->fixtures,
+        .fixtures = fs,
         .error_status = srv->cfg->error_status,
         .throttle_status = srv->throttle_status,
         .now = time(NULL),
@@ -57,17 +61,19 @@ router_handle(struct server *srv, const struct http_request *req, int peer_is_lo
     if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
         admin_handle(srv, req, p, peer_is_loopback, out);
         buf_free(&path);
+        fixtures_release(fs);
         return;
     }
     if (is_zapi_path(p) && req->method == HTTP_POST) {
         zapi_handle(&env, req->content_type.data, req->body.data ? req->body.data : "",
                     req->body.len, &out->res);
+        out->zapi = 1;
     } else if (is_zapi_path(p)) {
         char msg[160];
         snprintf(msg, sizeof(msg), "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
                  http_method_str(req->method), p);
         zapi_http_error(&env, 405, msg, wanted_format(req), &out->res);
-        out->allow = "POST";
+        snprintf(out->headers, sizeof(out->headers), "Allow: POST\r\n");
     } else {
         char msg[160];
         snprintf(msg, sizeof(msg), "No ZAPI endpoint at %.64s: POST requests to /zapi/", p);
@@ -76,4 +82,5 @@ router_handle(struct server *srv, const struct http_request *req, int peer_is_lo
     out->content_type = out->res.format == FORMAT_JSON ? "application/json; charset=utf-8"
                                                        : "application/xml; charset=utf-8";
     buf_free(&path);
+    fixtures_release(fs);
 }

@@ -11,7 +11,8 @@ struct server;
 struct route_result {
     struct zapi_result res;
     const char *content_type;
-    const char *allow; /* Allow header for 405 */
+    int zapi;          /* a ZAPI exchange: goes into the client's journal */
+    char headers[256]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
 };
 
 /* peer_is_loopback gates the admin API. */

@@ -11,7 +11,11 @@
 
 #include "certgen.h"
 #include "conn.h"
+#include "journal.h"
+#include "metrics.h"
 #include "throttle.h"
+#include "watch.h"
+#include "admin.h"
 #include "zapi.h"
 
 /* How long SIGTERM waits for answers in flight before closing what is left. */
@@ -196,6 +200,61 @@ on_drained(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(srv->base, NULL);
 }
 
+struct fixture_set *
+server_fixtures(struct server *srv)
+{
+    pthread_mutex_lock(&srv->fixtures_lock);
+    struct fixture_set *fs = fixtures_retain(srv->fixtures);
+    pthread_mutex_unlock(&srv->fixtures_lock);
+    return fs;
+}
+
+static void
+log_fixtures(struct server *srv, const char *what, const struct fixture_set *fs)
+{
+    log_info(&srv->log, "fixtures %s %s: %zu methods, %zu partners, %zu agents", what, fs->dir,
+             fs->nmethods, registry_partner_count(fs->registry),
+             registry_agent_count(fs->registry));
+}
+
+int
+server_reload(struct server *srv, const char *why, struct buf *err)
+{
+    struct fixture_set *fs;
+    if (zapi_load_fixtures(srv->cfg->fixtures_dir, &fs, err) < 0) {
+        metrics_reload(srv->metrics, 0);
+        log_error(&srv->log, "reload (%s) refused, still serving the previous fixtures: %s", why,
+                  err->data);
+        return -1;
+    }
+    pthread_mutex_lock(&srv->fixtures_lock);
+    struct fixture_set *old = srv->fixtures;
+    srv->fixtures = fs;
+    pthread_mutex_unlock(&srv->fixtures_lock);
+    fixtures_release(old);
+    metrics_reload(srv->metrics, 1);
+    log_fixtures(srv, why, fs);
+    return 0;
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct buf err = BUF_INIT;
+    (void)sig;
+    (void)what;
+    server_reload(arg, "reloaded on SIGHUP", &err);
+    buf_free(&err);
+}
+
+static void
+on_watch(void *arg)
+{
+    struct buf err = BUF_INIT;
+    server_reload(arg, "reloaded after a change", &err);
+    buf_free(&err);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -227,11 +286,12 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     struct http_limits limits = HTTP_LIMITS_DEFAULT;
     limits.max_body = cfg->max_body;
     srv->limits = limits;
+    srv->started_at = time(NULL);
+    srv->started_mono = admin_clock();
+    pthread_mutex_init(&srv->fixtures_lock, NULL);
     if (zapi_load_fixtures(cfg->fixtures_dir, &srv->fixtures, err) < 0)
         return -1;
-    log_info(&srv->log, "fixtures %s: %zu methods, %zu partners, %zu agents", cfg->fixtures_dir,
-             srv->fixtures->nmethods, registry_partner_count(srv->fixtures->registry),
-             registry_agent_count(srv->fixtures->registry));
+    log_fixtures(srv, "loaded", srv->fixtures);
     if (!cfg->no_tls && setup_tls(srv, err) < 0)
         return -1;
     struct throttle_settings ts = {cfg->throttle_limit, cfg->throttle_window, cfg->throttle_every};
@@ -242,6 +302,12 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
         return -1;
     }
     srv->throttle_status = cfg->throttle_status;
+    srv->journal = journal_new(cfg->journal_size, cfg->journal_max_body, 4096);
+    srv->metrics = metrics_new(1024);
+    if (!srv->journal || !srv->metrics) {
+        buf_printf(err, "out of memory creating the journal and metrics");
+        return -1;
+    }
     if (ts.limit || ts.every)
         log_info(&srv->log, "throttle: %u requests per %g s per client, every %u -> HTTP %d",
                  ts.limit, ts.window, ts.every, srv->throttle_status);
@@ -252,11 +318,19 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     }
     srv->sig_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+    srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
     srv->drain_timer = evtimer_new(srv->base, on_drained, srv);
-    if (!srv->sig_int || !srv->sig_term || !srv->drain_timer || event_add(srv->sig_int, NULL) ||
-        event_add(srv->sig_term, NULL)) {
+    if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer ||
+        event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
+        event_add(srv->sig_hup, NULL)) {
         buf_printf(err, "cannot set up signal handling");
         return -1;
+    }
+    if (cfg->watch) {
+        srv->watch = watch_new(srv->base, cfg->fixtures_dir, 0.2, on_watch, srv, err);
+        if (!srv->watch)
+            return -1;
+        log_info(&srv->log, "watching %s for changes", cfg->fixtures_dir);
     }
     return bind_all(srv, err);
 }
@@ -279,12 +353,19 @@ server_free(struct server *srv)
         event_free(srv->sig_int);
     if (srv->sig_term)
         event_free(srv->sig_term);
+    if (srv->sig_hup)
+        event_free(srv->sig_hup);
+    watch_free(srv->watch);
     if (srv->drain_timer)
         event_free(srv->drain_timer);
     if (srv->base)
         event_base_free(srv->base);
     tls_server_free(srv->tls);
     throttle_free(srv->throttle);
+    journal_free(srv->journal);
+    metrics_free(srv->metrics);
     fixtures_release(srv->fixtures);
+    if (srv->started_at)
+        pthread_mutex_destroy(&srv->fixtures_lock);
     memset(srv, 0, sizeof(*srv));
 }

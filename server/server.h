@@ -5,6 +5,7 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "buf.h"
@@ -20,19 +21,26 @@ struct server {
     const struct config *cfg;
     struct logger log;
     struct event_base *base;
-    struct fixture_set *fixtures; /* the set new requests use; connections hold no reference */
+    pthread_mutex_t fixtures_lock; /* guards the swap of fixtures on reload */
+    struct fixture_set *fixtures;  /* the set new requests use: take it with server_fixtures() */
+    struct watch *watch;           /* --watch */
     struct tls_server *tls;       /* NULL with --no-tls */
     struct throttle *throttle;    /* per-client limits; settings changeable at run time */
+    struct journal *journal;      /* the last requests of each client */
+    struct metrics *metrics;
     int throttle_status;          /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     struct event *sig_int;
     struct event *sig_term;
+    struct event *sig_hup;
     struct event *drain_timer;
     struct http_limits limits;
     struct conn *conns; /* every open connection, for shutdown */
     unsigned long open_conns;
     int draining;
+    time_t started_at;
+    double started_mono;
     char date[40]; /* the Date header value, refreshed once a second */
     time_t date_at;
 };
@@ -43,6 +51,11 @@ int server_init(struct server *srv, const struct config *cfg, FILE *log_out, str
 /* Runs the event loop until SIGINT or SIGTERM has drained the connections. */
 int server_run(struct server *srv);
 void server_free(struct server *srv);
+/* Re-reads the fixtures and swaps them in atomically; a broken set is refused (reason in err)
+ * and the old one stays. Requests holding the old set finish on it. */
+int server_reload(struct server *srv, const char *why, struct buf *err);
+/* The current fixture set, with a reference the caller releases (fixtures_release). */
+struct fixture_set *server_fixtures(struct server *srv);
 /* The current HTTP Date header value. */
 const char *server_date(struct server *srv);
 

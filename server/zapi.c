@@ -242,7 +242,10 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
         v.error_code = 1;
         v.error_message = why.data;
         error_answer(&v, FIXTURE_ERR_VALIDATION, zapi_error_status, out);
-    } else if (!throttled(env, &v, out)) {
+    } else {
+        snprintf(out->client, sizeof(out->client), "%s", v.partner->token);
+    }
+    if (v.partner && !throttled(env, &v, out)) {
         dispatch(env, &v, &req, out);
     }
     buf_free(&why);

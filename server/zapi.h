@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "envelope.h"
 #include "fixtures.h"
+#include "registry.h"
 
 /* What a throttle said about one request of a validated partner. */
 struct zapi_throttle_verdict {
@@ -35,7 +36,8 @@ struct zapi_result {
     enum body_format format;
     struct buf body;
     char method[80];  /* for the log: the method name as sent, cut and made printable */
-    char token[80];   /* for the journal: the token as sent */
+    char token[80];   /* for the log: the token as sent, cut and made printable */
+    char client[REGISTRY_MAX_TOKEN + 1]; /* the validated partner's token, "" when none */
     int zapi_error;   /* -1 when the body has none */
     int method_error; /* -1 when the body has none */
     int retry_after;  /* seconds for a Retry-After header, -1 for none */

@@ -1,0 +1,799 @@
+#include "journal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FIELD_MAX 255      /* bytes kept of peer and method, which come from the network */
+#define RING_INITIAL 32    /* entries a new key has room for before its ring grows */
+#define MAX_BUCKETS 65536u /* more keys than this only lengthen the chains */
+
+/* A kept body: the first len bytes of the caller's orig_len, masked when it is a request. */
+struct body {
+    char *data; /* points into the owning rec */
+    size_t len, orig_len;
+};
+
+/* One kept exchange, in a single allocation: the strings live in data[]. */
+struct rec {
+    double time;
+    int status, zapi_error, method_error;
+    long latency_us;
+    char *peer, *method; /* NUL-terminated, no NULs inside */
+    struct body req, resp;
+    char data[];
+};
+
+/* One client: a ring of its newest entries, oldest at head once the ring is full. While it fills,
+ * head stays 0 and entries sit in order, so growing it is a plain realloc. */
+struct jkey {
+    struct jkey *next; /* hash chain */
+    uint64_t hash;
+    struct rec **ring;
+    size_t cap, count, head;
+    unsigned long total;
+    double last;
+    char name[];
+};
+
+struct journal {
+    pthread_mutex_t mu;
+    size_t per_client, max_body, max_keys;
+    struct jkey **buckets;
+    size_t nbuckets; /* a power of two */
+    size_t nkeys;
+};
+
+/* ---- helpers ---- */
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t
+skip_blanks(const char *s, size_t len, size_t i)
+{
+    while (i < len && is_blank(s[i]))
+        i++;
+    return i;
+}
+
+/* ASCII only, so the result does not depend on the locale. */
+static int
+lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static int
+name_eq(const char *s, size_t len, const char *lit)
+{
+    size_t i = 0;
+    for (; i < len && lit[i]; i++)
+        if (lower((unsigned char)s[i]) != lit[i])
+            return 0;
+    return i == len && lit[i] == '\0';
+}
+
+static void
+mask_span(char *s, size_t from, size_t to, size_t *count)
+{
+    if (to <= from)
+        return;
+    memset(s + from, '*', to - from);
+    (*count)++;
+}
+
+/* ---- masking ---- */
+
+static int
+name_is_secret(const char *name, size_t len)
+{
+    static const char *const exact[] = {"cardnumber", "creditcardnumber", "ccnumber", "cvv",
+                                        "cvv2",       "cvc",              "securitycode", "pin"};
+    static const char suffix[] = "password"; /* zapiPassword, newPassword... */
+    const size_t slen = sizeof(suffix) - 1;
+    if (len >= slen && name_eq(name + len - slen, slen, suffix))
+        return 1;
+    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+        if (name_eq(name, len, exact[i]))
+            return 1;
+    return 0;
+}
+
+static int
+xml_name_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+}
+
+static int
+xml_name_char(unsigned char c)
+{
+    return xml_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* Length of the XML name at s, 0 when s does not start one. */
+static size_t
+xml_name(const char *s, size_t n)
+{
+    if (n == 0 || !xml_name_start((unsigned char)s[0]))
+        return 0;
+    size_t i = 1;
+    while (i < n && xml_name_char((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+/* Judges the local part of a name, so that ns:password counts as password. */
+static int
+xml_name_secret(const char *name, size_t len)
+{
+    size_t start = len;
+    while (start > 0 && name[start - 1] != ':')
+        start--;
+    return name_is_secret(name + start, len - start);
+}
+
+/* Skips the attribute value at i (just past '=' and blanks), masking it when secret. Returns the
+ * index after it. */
+static size_t
+xml_attr_value(char *s, size_t len, size_t i, int secret, size_t *count)
+{
+    size_t from = i, to, next;
+    if (s[i] == '"' || s[i] == '\'') {
+        from = i + 1;
+        const char *q = memchr(s + from, s[i], len - from);
+        to = q ? (size_t)(q - s) : len;
+        next = q ? to + 1 : len;
+    } else { /* unquoted, as lenient parsers accept */
+        to = i;
+        while (to < len && !is_blank(s[to]) && s[to] != '>' && s[to] != '<')
+            to++;
+        next = to;
+    }
+    if (secret)
+        mask_span(s, from, to, count);
+    return next;
+}
+
+/* Scans the start tag at i ('<' then a name) to its end, masking secret attributes' values.
+ * Returns the index after it; *open = 1 when it opens content (ends in '>', not '/>'). */
+static size_t
+xml_start_tag(char *s, size_t len, size_t i, size_t *count, int *open)
+{
+    *open = 0;
+    i += 1 + xml_name(s + i + 1, len - i - 1);
+    while (i < len) {
+        if (s[i] == '>') {
+            *open = 1;
+            return i + 1;
+        }
+        if (s[i] == '/' && i + 1 < len && s[i + 1] == '>')
+            return i + 2;
+        if (s[i] == '<')
+            return i; /* malformed: rescan from this markup */
+        size_t an = xml_name(s + i, len - i);
+        if (an == 0) { /* a blank or a stray byte */
+            i++;
+            continue;
+        }
+        int secret = xml_name_secret(s + i, an);
+        i = skip_blanks(s, len, i + an);
+        if (i < len && s[i] == '=') {
+            i = skip_blanks(s, len, i + 1);
+            if (i < len)
+                i = xml_attr_value(s, len, i, secret, count);
+        }
+    }
+    return len;
+}
+
+/* Whether the close tag of the element name (n bytes) starts at i. One that the end of the body
+ * cuts right after the name counts: nothing follows it to mask anyway. */
+static int
+xml_is_close(const char *s, size_t len, size_t i, const char *name, size_t n)
+{
+    if (len - i < 2 + n || s[i + 1] != '/' || memcmp(s + i + 2, name, n) != 0)
+        return 0;
+    size_t k = i + 2 + n;
+    return k == len || s[k] == '>' || is_blank(s[k]);
+}
+
+/* Masks the content of the secret element name from i (just past its start tag) to its close
+ * tag: all text and CDATA content, but no markup (CDATA markers kept), so that text around child
+ * elements is hidden too and children's secret attributes are still masked. Without a close
+ * tag, masks to the end. Returns the index of the close tag. */
+static size_t
+xml_mask_content(char *s, size_t len, size_t i, const char *name, size_t n, size_t *count)
+{
+    static const char cdata[] = "<![CDATA[";
+    const size_t clen = sizeof(cdata) - 1;
+    size_t masked = 0;
+    while (i < len) {
+        if (s[i] != '<') {
+            s[i++] = '*';
+            masked++;
+        } else if (xml_is_close(s, len, i, name, n)) {
+            break;
+        } else if (len - i >= clen && memcmp(s + i, cdata, clen) == 0) {
+            i += clen;
+            const char *close = memmem(s + i, len - i, "]]>", 3);
+            size_t end = close ? (size_t)(close - s) : len; /* unterminated: mask to the end */
+            memset(s + i, '*', end - i);
+            masked += end - i;
+            i = close ? end + 3 : len;
+        } else if (xml_name(s + i + 1, len - i - 1) > 0) {
+            int open;
+            i = xml_start_tag(s, len, i, count, &open);
+        } else { /* a child's close tag, a comment...: kept up to its '>' */
+            const char *gt = memchr(s + i, '>', len - i);
+            i = gt ? (size_t)(gt - s) + 1 : len;
+        }
+    }
+    if (masked)
+        (*count)++;
+    return i;
+}
+
+/* Not a parser: start tags are found anywhere, even inside comments or CDATA, since masking a
+ * little too much is harmless and missing a secret is not. */
+static size_t
+mask_xml(char *s, size_t len)
+{
+    size_t count = 0, i = 0;
+    while (i < len) {
+        const char *lt = memchr(s + i, '<', len - i);
+        if (!lt)
+            break;
+        i = (size_t)(lt - s);
+        size_t n = xml_name(lt + 1, len - i - 1);
+        if (n == 0) {
+            i++; /* a close tag, a comment, a declaration... */
+            continue;
+        }
+        int open;
+        i = xml_start_tag(s, len, i, &count, &open);
+        if (open && xml_name_secret(lt + 1, n))
+            i = xml_mask_content(s, len, i, lt + 1, n, &count);
+    }
+    return count;
+}
+
+/* Index just past the JSON string opening at i; *closed = 0 and len when it is unterminated. */
+static size_t
+json_string_end(const char *s, size_t len, size_t i, int *closed)
+{
+    for (i++; i < len; i++) {
+        if (s[i] == '\\') {
+            i++; /* the escaped byte cannot close the string */
+        } else if (s[i] == '"') {
+            *closed = 1;
+            return i + 1;
+        }
+    }
+    *closed = 0;
+    return len;
+}
+
+static int
+json_number_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Masks the value at i when it is a string (its whole content, escapes included, so it stays a
+ * valid string) or a number. Returns the index after the value, or i for any other value. */
+static size_t
+json_mask_value(char *s, size_t len, size_t i, size_t *count)
+{
+    if (i >= len)
+        return len;
+    if (s[i] == '"') {
+        int closed;
+        size_t next = json_string_end(s, len, i, &closed);
+        mask_span(s, i + 1, closed ? next - 1 : len, count);
+        return next;
+    }
+    if (s[i] != '-' && !(s[i] >= '0' && s[i] <= '9'))
+        return i;
+    size_t to = i;
+    while (to < len && json_number_char(s[to]))
+        to++;
+    mask_span(s, i, to, count);
+    return to;
+}
+
+/* Every string followed by ':' is a key; no need to track the nesting. */
+static size_t
+mask_json(char *s, size_t len)
+{
+    size_t count = 0, i = 0;
+    while (i < len) {
+        const char *q = memchr(s + i, '"', len - i);
+        if (!q)
+            break;
+        i = (size_t)(q - s);
+        int closed;
+        size_t end = json_string_end(s, len, i, &closed);
+        if (!closed)
+            break;
+        size_t colon = skip_blanks(s, len, end);
+        if (colon < len && s[colon] == ':' && name_is_secret(s + i + 1, end - i - 2))
+            end = json_mask_value(s, len, skip_blanks(s, len, colon + 1), &count);
+        i = end;
+    }
+    return count;
+}
+
+size_t
+journal_mask(char *body, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+        i = 3; /* a UTF-8 byte order mark */
+    i = skip_blanks(body, len, i);
+    if (i < len && (body[i] == '{' || body[i] == '['))
+        return mask_json(body, len);
+    return mask_xml(body, len);
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 when it is ill-formed or cut by n. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        lo = c == 0xE0 ? 0xA0 : lo;
+        hi = c == 0xED ? 0x9F : hi;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        lo = c == 0xF0 ? 0x90 : lo;
+        hi = c == 0xF4 ? 0x8F : hi;
+    } else {
+        return 0;
+    }
+    if (n < need || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < need; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    return need;
+}
+
+/* How many of len bytes to keep when at most max may be kept: backs off to the start of a
+ * well-formed character the cut would split, so the kept part does not end in a broken one. */
+static size_t
+cut_point(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    for (size_t back = 1; back <= 3 && back <= max; back++) {
+        const unsigned char *p = (const unsigned char *)s + max - back;
+        if ((*p & 0xC0) == 0x80)
+            continue; /* a continuation byte: the lead is further back */
+        return utf8_seq(p, len - (max - back)) > back ? max - back : max;
+    }
+    return max;
+}
+
+/* A JSON string of the bytes s: each byte that is not part of well-formed UTF-8 becomes U+FFFD,
+ * as jansson accepts nothing else. NULs stay and are dumped as \u0000. */
+static json_t *
+json_bytes(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(u + i, len - i);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    if (bad == 0)
+        return json_stringn(s, len);
+    char *out = malloc(len + 2 * bad);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(u + i, len - i);
+        if (n) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    json_t *v = json_stringn(out, o);
+    free(out);
+    return v;
+}
+
+/* ---- entries ---- */
+
+/* Copies len bytes of src and a NUL to dst, pointing *field at them; returns the byte after. */
+static char *
+copy_field(char *dst, char **field, const char *src, size_t len)
+{
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    *field = dst;
+    return dst + len + 1;
+}
+
+/* Copies len bytes of src to dst as *b; returns the byte after. */
+static char *
+copy_body(char *dst, struct body *b, const char *src, size_t len, size_t orig_len)
+{
+    if (len)
+        memcpy(dst, src, len);
+    *b = (struct body){dst, len, orig_len};
+    return dst + len;
+}
+
+/* Builds the kept copy of e, outside the lock. The request is masked after the cut: masking
+ * treats a value the cut interrupts as running to the end, so nothing that masking first would
+ * have hidden survives (see journal_mask()). */
+static struct rec *
+rec_new(const struct journal_entry *e, size_t max_body)
+{
+    const char *peer = e->peer ? e->peer : "";
+    const char *method = e->method ? e->method : "-";
+    size_t plen = cut_point(peer, strnlen(peer, FIELD_MAX + 1), FIELD_MAX);
+    size_t mlen = cut_point(method, strnlen(method, FIELD_MAX + 1), FIELD_MAX);
+    size_t qorig = e->request ? e->request_len : 0;
+    size_t rorig = e->response ? e->response_len : 0;
+    size_t qlen = cut_point(e->request, qorig, max_body);
+    size_t rlen = cut_point(e->response, rorig, max_body);
+
+    struct rec *r = malloc(sizeof(*r) + plen + 1 + mlen + 1 + qlen + rlen);
+    if (!r)
+        return NULL;
+    r->time = e->time;
+    r->status = e->status;
+    r->zapi_error = e->zapi_error;
+    r->method_error = e->method_error;
+    r->latency_us = e->latency_us;
+    char *p = copy_field(r->data, &r->peer, peer, plen);
+    p = copy_field(p, &r->method, method, mlen);
+    p = copy_body(p, &r->req, e->request, qlen, qorig);
+    copy_body(p, &r->resp, e->response, rlen, rorig);
+    journal_mask(r->req.data, r->req.len);
+    return r;
+}
+
+/* ISO-8601 UTC with milliseconds; null outside the years 1970 to 9999. */
+static json_t *
+json_time(double t)
+{
+    const long long end = 253402300800LL; /* 10000-01-01T00:00:00Z */
+    if (!(t >= 0 && t < end))             /* also false for NaN */
+        return json_null();
+    long long ms = llround(t * 1000);
+    if (ms / 1000 >= end)
+        return json_null(); /* rounded up into the year 10000 */
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&sec, &tm))
+        return json_null();
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(buf);
+}
+
+static json_t *
+json_code(int code)
+{
+    return code == -1 ? json_null() : json_integer(code);
+}
+
+static int
+set_body(json_t *o, const char *name, const char *truncated, const char *bytes,
+         const struct body *b)
+{
+    return json_object_set_new(o, name, json_bytes(b->data, b->len)) ||
+           json_object_set_new(o, truncated, json_boolean(b->len < b->orig_len)) ||
+           json_object_set_new(o, bytes, json_integer((json_int_t)b->orig_len));
+}
+
+static json_t *
+rec_json(const struct rec *r)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (json_object_set_new(o, "time", json_time(r->time)) ||
+        json_object_set_new(o, "peer", json_bytes(r->peer, strlen(r->peer))) ||
+        json_object_set_new(o, "method", json_bytes(r->method, strlen(r->method))) ||
+        json_object_set_new(o, "status", json_integer(r->status)) ||
+        json_object_set_new(o, "zapiError", json_code(r->zapi_error)) ||
+        json_object_set_new(o, "methodError", json_code(r->method_error)) ||
+        json_object_set_new(o, "latencyUs", json_integer(r->latency_us)) ||
+        set_body(o, "request", "requestTruncated", "requestBytes", &r->req) ||
+        set_body(o, "response", "responseTruncated", "responseBytes", &r->resp)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- key table ---- */
+
+static uint64_t
+hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static struct jkey **
+key_slot(struct journal *j, const char *key, uint64_t h)
+{
+    struct jkey **pp = &j->buckets[h & (j->nbuckets - 1)];
+    while (*pp && ((*pp)->hash != h || strcmp((*pp)->name, key) != 0))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static struct jkey *
+key_find(struct journal *j, const char *key)
+{
+    return *key_slot(j, key, hash_str(key));
+}
+
+static void
+key_destroy(struct jkey *k)
+{
+    for (size_t i = 0; i < k->count; i++)
+        free(k->ring[i]);
+    free(k->ring);
+    free(k);
+}
+
+/* Finds key or adds it, with room for its first entries; NULL when the table is full. */
+static struct jkey *
+key_get(struct journal *j, const char *key)
+{
+    uint64_t h = hash_str(key);
+    struct jkey **pp = key_slot(j, key, h);
+    if (*pp)
+        return *pp;
+    if (j->nkeys >= j->max_keys)
+        return NULL;
+    size_t len = strlen(key);
+    struct jkey *k = calloc(1, sizeof(*k) + len + 1);
+    if (!k)
+        return NULL;
+    k->cap = j->per_client < RING_INITIAL ? j->per_client : RING_INITIAL;
+    k->ring = malloc(k->cap * sizeof(*k->ring));
+    if (!k->ring) {
+        free(k);
+        return NULL;
+    }
+    memcpy(k->name, key, len + 1);
+    k->hash = h;
+    *pp = k; /* the end of the chain */
+    j->nkeys++;
+    return k;
+}
+
+static void
+key_remove(struct journal *j, const char *key)
+{
+    struct jkey **pp = key_slot(j, key, hash_str(key));
+    struct jkey *k = *pp;
+    if (!k)
+        return;
+    *pp = k->next;
+    key_destroy(k);
+    j->nkeys--;
+}
+
+static void
+keys_clear(struct journal *j)
+{
+    for (size_t i = 0; i < j->nbuckets; i++) {
+        struct jkey *k = j->buckets[i];
+        while (k) {
+            struct jkey *next = k->next;
+            key_destroy(k);
+            k = next;
+        }
+        j->buckets[i] = NULL;
+    }
+    j->nkeys = 0;
+}
+
+/* Adds r to k's ring, growing the ring up to per_client; once it is full, r replaces the oldest
+ * entry, handed back in *old to be freed outside the lock. */
+static int
+key_push(struct jkey *k, size_t per_client, struct rec *r, struct rec **old)
+{
+    if (k->count == per_client) {
+        *old = k->ring[k->head];
+        k->ring[k->head] = r;
+        k->head = (k->head + 1) % k->count;
+        return 0;
+    }
+    if (k->count == k->cap) {
+        size_t cap = k->cap <= per_client / 2 ? k->cap * 2 : per_client;
+        if (cap > SIZE_MAX / sizeof(*k->ring))
+            return -1;
+        struct rec **ring = realloc(k->ring, cap * sizeof(*ring));
+        if (!ring)
+            return -1;
+        k->ring = ring;
+        k->cap = cap;
+    }
+    k->ring[k->count++] = r;
+    return 0;
+}
+
+/* ---- public ---- */
+
+struct journal *
+journal_new(size_t per_client, size_t max_body, size_t max_keys)
+{
+    if (per_client == 0 || max_keys == 0)
+        return NULL;
+    size_t nbuckets = 16;
+    while (nbuckets < max_keys && nbuckets < MAX_BUCKETS)
+        nbuckets *= 2;
+
+    struct journal *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->buckets = calloc(nbuckets, sizeof(*j->buckets));
+    if (!j->buckets || pthread_mutex_init(&j->mu, NULL) != 0) {
+        free(j->buckets);
+        free(j);
+        return NULL;
+    }
+    j->nbuckets = nbuckets;
+    j->per_client = per_client;
+    j->max_body = max_body;
+    j->max_keys = max_keys;
+    return j;
+}
+
+void
+journal_free(struct journal *j)
+{
+    if (!j)
+        return;
+    keys_clear(j);
+    free(j->buckets);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+int
+journal_record(struct journal *j, const char *key, const struct journal_entry *e)
+{
+    if (!key)
+        key = JOURNAL_ANONYMOUS;
+    struct rec *r = rec_new(e, j->max_body); /* the copying and masking need no lock */
+    if (!r)
+        return -1;
+    struct rec *old = NULL;
+    int rc = -1;
+    pthread_mutex_lock(&j->mu);
+    struct jkey *k = key_get(j, key);
+    if (k && key_push(k, j->per_client, r, &old) == 0) {
+        k->total++;
+        k->last = r->time;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&j->mu);
+    free(rc == 0 ? old : r);
+    return rc;
+}
+
+int
+journal_stats(struct journal *j, const char *key, unsigned long *total, double *last_time)
+{
+    if (!key)
+        key = JOURNAL_ANONYMOUS;
+    pthread_mutex_lock(&j->mu);
+    struct jkey *k = key_find(j, key);
+    if (k && total)
+        *total = k->total;
+    if (k && last_time)
+        *last_time = k->last;
+    pthread_mutex_unlock(&j->mu);
+    return k ? 0 : -1;
+}
+
+json_t *
+journal_json(struct journal *j, const char *key)
+{
+    if (!key)
+        key = JOURNAL_ANONYMOUS;
+    json_t *items = json_array();
+    if (!items)
+        return NULL;
+    pthread_mutex_lock(&j->mu);
+    struct jkey *k = key_find(j, key);
+    for (size_t n = k ? k->count : 0; n > 0; n--) { /* from the newest */
+        json_t *item = rec_json(k->ring[(k->head + n - 1) % k->count]);
+        if (json_array_append_new(items, item) != 0) {
+            json_decref(items);
+            items = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    return items;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Builds the sorted list while the lock keeps the names alive. */
+static json_t *
+keys_json_locked(struct journal *j)
+{
+    const char **names = malloc((j->nkeys ? j->nkeys : 1) * sizeof(*names));
+    if (!names)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < j->nbuckets; i++)
+        for (struct jkey *k = j->buckets[i]; k; k = k->next)
+            names[n++] = k->name;
+    qsort(names, n, sizeof(*names), cmp_names);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        if (json_array_append_new(list, json_bytes(names[i], strlen(names[i]))) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    free(names);
+    return list;
+}
+
+json_t *
+journal_keys_json(struct journal *j)
+{
+    pthread_mutex_lock(&j->mu);
+    json_t *list = keys_json_locked(j);
+    pthread_mutex_unlock(&j->mu);
+    return list;
+}
+
+void
+journal_clear(struct journal *j, const char *key)
+{
+    pthread_mutex_lock(&j->mu);
+    if (key)
+        key_remove(j, key);
+    else
+        keys_clear(j);
+    pthread_mutex_unlock(&j->mu);
+}
