@@ -290,11 +290,8 @@ process_input(struct conn *c)
             http_in_next(&c->http);
             set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
         } else if (r == HTTP_IN_CONTINUE) {
-            /* Only when the body has not started arriving anyway. */
-            if (off == c->in.len) {
-                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-                queue(c, cont, sizeof(cont) - 1);
-            }
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            queue(c, cont, sizeof(cont) - 1);
         } else if (r == HTTP_IN_ERROR) {
             respond_error(c, c->http.error_status, c->http.error_reason);
         } else if (used == 0) {
@@ -559,15 +556,15 @@ conn_drain_all(struct server *srv)
     struct conn *c = srv->conns;
     while (c) {
         struct conn *next = c->next;
-        if (c->state == CS_OPEN && http_in_idle(&c->http) && evbuffer_get_length(c->out) == 0) {
-            c->close_after_write = 1;
-            begin_close(c);
-            flush(c);
-        } else if (c->state == CS_HANDSHAKE) {
+        if (c->state == CS_HANDSHAKE) {
             c->dead = 1;
-        } else {
+        } else if (c->state == CS_OPEN && http_in_idle(&c->http) && c->in.len == 0) {
+            /* Idle: close once what is queued is written. */
             c->close_after_write = 1;
+            flush(c);
         }
+        /* A request half received goes on being read; its answer says Connection: close
+         * because the server is draining. */
         if (c->dead)
             conn_destroy(c);
         c = next;

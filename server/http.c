@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -71,10 +72,22 @@ count_header_bytes(struct http_in *in, size_t len)
     return 0;
 }
 
+/* RFC 9110 token characters. Debian builds http_parser without strict checks, which would let
+ * "Content-Length : 3" or "Bad Header: 1" through: request smuggling material. */
+static int
+is_tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
 static int
 on_header_field(http_parser *p, const char *at, size_t len)
 {
     struct http_in *in = p->data;
+    for (size_t i = 0; i < len; i++)
+        if (!is_tchar((unsigned char)at[i]))
+            return fail(in, 400, "invalid character in a header name");
     if (in->in_value && commit_header(in) < 0)
         return -1;
     if (in->field.len == 0 && ++in->header_count > in->limits.max_headers)
@@ -109,10 +122,8 @@ on_headers_complete(http_parser *p)
         return fail(in, 413, "request body too large");
     if (p->upgrade)
         return fail(in, 501, "protocol upgrade is not supported");
-    if (in->req.expect_continue && p->http_major == 1 && p->http_minor >= 1) {
+    if (in->req.expect_continue && p->http_major == 1 && p->http_minor >= 1)
         in->continue_pending = 1;
-        http_parser_pause(p, 1);
-    }
     return 0;
 }
 
@@ -171,6 +182,7 @@ http_in_free(struct http_in *in)
     request_free(&in->req);
     buf_free(&in->field);
     buf_free(&in->value);
+    buf_free(&in->line);
 }
 
 static void
@@ -194,6 +206,8 @@ http_in_next(struct http_in *in)
     request_reset(&in->req);
     buf_clear(&in->field);
     buf_clear(&in->value);
+    buf_clear(&in->line);
+    in->line_done = 0;
     in->in_value = 0;
     in->header_count = 0;
     in->header_bytes = 0;
@@ -206,7 +220,8 @@ http_in_next(struct http_in *in)
 int
 http_in_idle(const struct http_in *in)
 {
-    return !in->headers_done && in->req.url.len == 0 && in->field.len == 0 && !in->complete;
+    return !in->headers_done && in->line.len == 0 && in->req.url.len == 0 && in->field.len == 0 &&
+           !in->complete;
 }
 
 static int
@@ -224,6 +239,41 @@ parser_error_status(enum http_errno e)
     }
 }
 
+/* The request line must end in " HTTP/d.d": the lenient parser would take "HTTX/1.1". Bytes are
+ * collected up to the first line feed, across feeds. */
+static int
+check_request_line(struct http_in *in, const char *data, size_t len)
+{
+    if (in->line_done)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = data[i];
+        if (in->line.len == 0 && (ch == '\r' || ch == '\n'))
+            continue; /* empty lines before a request are allowed */
+        if (ch == '\n') {
+            in->line_done = 1;
+            break;
+        }
+        if (in->line.len > in->limits.max_url + 64) {
+            fail(in, 414, "request line too long");
+            return -1;
+        }
+        buf_append(&in->line, &ch, 1);
+    }
+    if (!in->line_done)
+        return 0;
+    const char *l = in->line.data ? in->line.data : "";
+    size_t n = in->line.len;
+    if (n && l[n - 1] == '\r')
+        n--;
+    if (n < 9 || memcmp(l + n - 9, " HTTP/", 6) != 0 || !isdigit((unsigned char)l[n - 3]) ||
+        l[n - 2] != '.' || !isdigit((unsigned char)l[n - 1])) {
+        fail(in, 400, "malformed request line: expected METHOD TARGET HTTP/1.1");
+        return -1;
+    }
+    return 0;
+}
+
 enum http_in_result
 http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
 {
@@ -232,26 +282,26 @@ http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
         return HTTP_IN_ERROR;
     if (in->complete)
         return HTTP_IN_REQUEST;
-    if (in->continue_pending) {
-        /* The caller has answered 100 Continue; go on reading the body. */
-        in->continue_pending = 0;
-        http_parser_pause(&in->parser, 0);
-    }
+    if (check_request_line(in, data, len) < 0)
+        return HTTP_IN_ERROR;
     size_t n = http_parser_execute(&in->parser, &settings, data, len);
     *consumed = n;
     enum http_errno e = HTTP_PARSER_ERRNO(&in->parser);
     if (in->error_status)
         return HTTP_IN_ERROR;
-    if (e == HPE_PAUSED) {
-        if (in->complete)
-            return HTTP_IN_REQUEST;
-        if (in->continue_pending)
-            return HTTP_IN_CONTINUE;
-    } else if (e != HPE_OK) {
+    if (e == HPE_PAUSED && in->complete)
+        return HTTP_IN_REQUEST;
+    if (e != HPE_OK && e != HPE_PAUSED) {
         char reason[160];
         snprintf(reason, sizeof(reason), "malformed request: %s", http_errno_description(e));
         fail(in, parser_error_status(e), reason);
         return HTTP_IN_ERROR;
+    }
+    if (in->continue_pending) {
+        /* Once per request, and only while no byte of the body has come. */
+        in->continue_pending = 0;
+        if (in->req.body.len == 0)
+            return HTTP_IN_CONTINUE;
     }
     return HTTP_IN_MORE;
 }

@@ -42,6 +42,8 @@ struct http_in {
     struct http_request req;
     struct buf field; /* header name being read */
     struct buf value; /* header value being read */
+    struct buf line;  /* request line, checked once complete */
+    int line_done;
     int in_value;
     unsigned header_count;
     size_t header_bytes;

@@ -95,8 +95,8 @@ mask_span(char *s, size_t from, size_t to, size_t *count)
 static int
 name_is_secret(const char *name, size_t len)
 {
-    static const char *const exact[] = {"cardnumber", "creditcardnumber", "ccnumber", "cvv",
-                                        "cvv2",       "cvc",              "securitycode", "pin"};
+    static const char *const exact[] = {"cardnumber", "creditcardnumber", "ccnumber", "cvv", "cvv2",
+                                        "cvc",        "securitycode",     "pin"};
     static const char suffix[] = "password"; /* zapiPassword, newPassword... */
     const size_t slen = sizeof(suffix) - 1;
     if (len >= slen && name_eq(name + len - slen, slen, suffix))

@@ -332,7 +332,10 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
             return -1;
         log_info(&srv->log, "watching %s for changes", cfg->fixtures_dir);
     }
-    return bind_all(srv, err);
+    if (bind_all(srv, err) < 0)
+        return -1;
+    log_info(&srv->log, "ready in %.1f ms", (admin_clock() - srv->started_mono) * 1000);
+    return 0;
 }
 
 int

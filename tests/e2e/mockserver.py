@@ -1,0 +1,612 @@
+"""Test harness for zapi-mock's end-to-end tests: runs the real binary on loopback.
+
+Every MockServer gets its own temporary directory (port file, certificates, log), listens on an
+ephemeral port (127.0.0.1:0 unless told otherwise) and is reached by address, never by a name that
+could resolve to another test's server, so the suites can run side by side (ctest -j).
+
+TLS is verified for real: the client context trusts only the CA the server generated in its own
+certificates directory, and checks the host name ("localhost" unless a test says otherwise).
+
+Environment:
+  ZAPI_MOCK_BIN     the server binary (default: <repo>/build/server/zapi-mock)
+  ZAPI_SOURCE_DIR   the repository root (default: two directories above this file)
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(
+    os.environ.get("ZAPI_SOURCE_DIR") or os.path.join(HERE, os.pardir, os.pardir))
+BINARY = os.path.abspath(
+    os.environ.get("ZAPI_MOCK_BIN") or os.path.join(SOURCE_DIR, "build", "server", "zapi-mock"))
+FIXTURES_DIR = os.path.join(SOURCE_DIR, "fixtures")
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+IO_TIMEOUT = 10.0
+
+# The partner and agent of the shipped fixtures (fixtures/registry.xml).
+TOKEN = "ZAPI-DEMO-TOKEN"
+ACCOUNT_ID = "456"
+USER_ID = "1240"
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+
+
+def project_version():
+    """The version in CMakeLists.txt's project() call, which --version must print."""
+    with open(os.path.join(SOURCE_DIR, "CMakeLists.txt"), encoding="utf-8") as f:
+        m = re.search(r"project\(\s*zapi-mock\s+VERSION\s+([0-9][0-9.]*)", f.read())
+    return m.group(1) if m else None
+
+
+def copy_fixtures(dest_parent, name="fixtures"):
+    """Copies the shipped fixture set into dest_parent/name and returns its path."""
+    dest = os.path.join(dest_parent, name)
+    shutil.copytree(FIXTURES_DIR, dest)
+    return dest
+
+
+def clean_env(extra=None):
+    """The current environment without any ZAPI_MOCK_* setting, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZAPI_MOCK_")}
+    env.update(extra or {})
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Request bodies
+
+
+def _xml_escape(s):
+    return (str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def xml_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
+                declaration=False):
+    """A ZAPI XML envelope. A None token/account_id/user_id leaves that element out."""
+    parts = []
+    if declaration:
+        parts.append('<?xml version="1.0" encoding="utf-8"?>\n')
+    parts.append("<request>")
+    if token is not None:
+        parts.append("<zapiToken>%s</zapiToken>" % _xml_escape(token))
+    if account_id is not None:
+        parts.append("<zapiAccountId>%s</zapiAccountId>" % _xml_escape(account_id))
+    if user_id is not None:
+        parts.append("<zapiUserId>%s</zapiUserId>" % _xml_escape(user_id))
+    parts.append("<zapiMethod><methodName>%s</methodName>" % _xml_escape(method))
+    for k, v in (params or {}).items():
+        parts.append("<%s>%s</%s>" % (k, _xml_escape(v), k))
+    parts.append("</zapiMethod></request>")
+    return "".join(parts).encode("utf-8")
+
+
+def json_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
+                 wrap=False):
+    """A ZAPI JSON envelope; ids keep the Python type given (int or str)."""
+    env = {}
+    if token is not None:
+        env["zapiToken"] = token
+    if account_id is not None:
+        env["zapiAccountId"] = account_id
+    if user_id is not None:
+        env["zapiUserId"] = user_id
+    m = {"methodName": method}
+    m.update(params or {})
+    env["zapiMethod"] = m
+    if wrap:
+        env = {"request": env}
+    return json.dumps(env).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses
+
+
+class Response:
+    """One HTTP answer, body read in full."""
+
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # http.client.HTTPMessage or a dict of lower-cased names
+        self.body = body
+
+    def header(self, name, default=None):
+        if isinstance(self.headers, dict):
+            return self.headers.get(name.lower(), default)
+        return self.headers.get(name, default)
+
+    @property
+    def content_type(self):
+        return self.header("Content-Type", "")
+
+    def xml(self):
+        return ET.fromstring(self.body)
+
+    def json(self, ordered=False):
+        if ordered:
+            return json.loads(self.body.decode("utf-8"), object_pairs_hook=list)
+        return json.loads(self.body.decode("utf-8"))
+
+    def zapi(self):
+        """The body as a plain dict of the <response>/"response" tree, whatever the format:
+        {"error": "0", ..., "methodResponse": {...}}; leaves are text ("" for empty)."""
+        if self.body.lstrip().startswith(b"{"):
+            return self.json()["response"]
+        return element_to_dict(self.xml())
+
+    def __repr__(self):
+        return "Response(%d %s, %r)" % (self.status, self.reason, self.body[:200])
+
+
+def element_to_dict(el):
+    """XML element -> dict (children) or text (leaf); repeated names become lists."""
+    children = list(el)
+    if not children:
+        return (el.text or "").strip()
+    out = {}
+    for c in children:
+        v = element_to_dict(c)
+        if c.tag in out:
+            if not isinstance(out[c.tag], list):
+                out[c.tag] = [out[c.tag]]
+            out[c.tag].append(v)
+        else:
+            out[c.tag] = v
+    return out
+
+
+class RawHTTPReader:
+    """Reads HTTP/1.1 responses one by one from a socket (TLS or plain) with its own buffer, so
+    pipelined answers that arrive together are split correctly. Bodies need Content-Length."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.eof = False
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            self.eof = True
+            raise EOFError("connection closed by the server")
+        self.buf += data
+
+    def read_head(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("iso-8859-1").split("\r\n")
+        m = re.match(r"HTTP/1\.[01] (\d{3}) ?(.*)$", lines[0])
+        if not m:
+            raise ValueError("not an HTTP status line: %r" % lines[0])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return int(m.group(1)), m.group(2), headers
+
+    def read_response(self):
+        status, reason, headers = self.read_head()
+        n = int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return Response(status, reason, headers, body)
+
+    def at_eof(self, timeout=5.0):
+        """True when the peer closes the connection (or resets it) with nothing more to read."""
+        if self.buf:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except (ConnectionResetError, ssl.SSLEOFError, BrokenPipeError):
+            return True
+        except ssl.SSLError as e:
+            # A peer that closes without close_notify.
+            return "EOF" in str(e) or "UNEXPECTED_EOF" in str(e)
+        except socket.timeout:
+            return False
+        if data:
+            self.buf += data
+            return False
+        return True
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPSConnection that connects to a fixed address but verifies another name (the Host
+    header and TLS hostname check use `hostname`). Connecting by address keeps parallel test
+    runs from reaching another run's server through "localhost" on ::1."""
+
+    def __init__(self, address, port, hostname, context, timeout=IO_TIMEOUT):
+        super().__init__(hostname, port, context=context, timeout=timeout)
+        self._address = address
+        self._pinned_context = context
+        self.connects = 0  # how many TCP connections this object opened
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = self._pinned_context.wrap_socket(sock, server_hostname=self.host)
+        self.connects += 1
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, address, port, timeout=IO_TIMEOUT):
+        super().__init__(address, port, timeout=timeout)
+        self.connects = 0
+
+    def connect(self):
+        super().connect()
+        self.connects += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+def _exchange(conn, method, path, body, headers):
+    conn.request(method, path, body=body, headers=headers)
+    r = conn.getresponse()
+    return Response(r.status, r.reason, r.headers, r.read())
+
+
+class ServerFailed(AssertionError):
+    pass
+
+
+class MockServer:
+    """Runs build/server/zapi-mock for one test (or one test class).
+
+    MockServer(args=[...], env={...}, fixtures=DIR, listen=[...], tls=True, certs_dir=DIR)
+    start() / stop(sig) / close(); also a context manager (stop on exit, asserting exit 0).
+    """
+
+    def __init__(self, args=(), env=None, fixtures=None, listen=("127.0.0.1:0",), tls=True,
+                 certs_dir=None, port_file=True, env_only=False):
+        self.tmp = tempfile.mkdtemp(prefix="zapi-e2e-")
+        self.args = list(args)
+        self.extra_env = dict(env or {})
+        self.fixtures = fixtures or FIXTURES_DIR
+        self.listen = list(listen)
+        self.tls = tls
+        self.certs_dir = certs_dir or os.path.join(self.tmp, "certs")
+        self.port_file = os.path.join(self.tmp, "port") if port_file else None
+        self.env_only = env_only
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.proc = None
+        self.ports = []
+        self.returncode = None
+        self._log_file = None
+        self._ctx = None
+        self._conn = None
+        self._conn_lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def command(self):
+        cmd = [BINARY]
+        if not self.env_only:
+            for addr in self.listen:
+                cmd += ["--listen", addr]
+            if self.port_file:
+                cmd += ["--port-file", self.port_file]
+            cmd += ["--fixtures", self.fixtures, "--certs-dir", self.certs_dir]
+            if not self.tls:
+                cmd.append("--no-tls")
+        return cmd + self.args
+
+    def environment(self):
+        extra = dict(self.extra_env)
+        if self.env_only:
+            extra.setdefault("ZAPI_MOCK_LISTEN", ",".join(self.listen))
+            if self.port_file:
+                extra.setdefault("ZAPI_MOCK_PORT_FILE", self.port_file)
+            extra.setdefault("ZAPI_MOCK_FIXTURES", self.fixtures)
+            extra.setdefault("ZAPI_MOCK_CERTS_DIR", self.certs_dir)
+            if not self.tls:
+                extra.setdefault("ZAPI_MOCK_NO_TLS", "1")
+        return clean_env(extra)
+
+    def start(self):
+        if not os.access(BINARY, os.X_OK):
+            raise ServerFailed("zapi-mock binary not found at %s: build it first "
+                               "(cmake -S . -B build && cmake --build build) or set ZAPI_MOCK_BIN"
+                               % BINARY)
+        self._log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.command(), env=self.environment(), cwd=self.tmp,
+                                     stdin=subprocess.DEVNULL, stdout=self._log_file,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        want = len(self.listen)
+        while True:
+            ports = self._read_ports()
+            if ports is not None and len(ports) == want:
+                self.ports = ports
+                break
+            if self.proc.poll() is not None:
+                self.returncode = self.proc.returncode
+                raise ServerFailed("zapi-mock exited with %d before listening:\n%s"
+                                   % (self.proc.returncode, self.log()))
+            if time.monotonic() > deadline:
+                self.close()
+                raise ServerFailed("zapi-mock wrote no port file within %.0f s:\n%s"
+                                   % (START_TIMEOUT, self.log()))
+            time.sleep(0.01)
+        return self
+
+    def _read_ports(self):
+        try:
+            with open(self.port_file, encoding="ascii") as f:
+                text = f.read()
+        except (FileNotFoundError, TypeError):
+            return None
+        if not text.endswith("\n"):
+            return None  # still being written
+        return [int(line) for line in text.split()]
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Sends sig, waits for the exit, asserts exit status 0; returns the log."""
+        if self.proc is None:
+            return self.log()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                log = self.log()
+                self._cleanup()
+                raise ServerFailed("zapi-mock did not stop within %.0f s of signal %d:\n%s"
+                                   % (timeout, sig, log))
+        self.returncode = self.proc.returncode
+        log = self.log()
+        self._cleanup()
+        if self.returncode != 0:
+            raise ServerFailed("zapi-mock exited with status %d after signal %d (want 0):\n%s"
+                               % (self.returncode, sig, log))
+        return log
+
+    def close(self):
+        """Cleanup on any path: kills a server still running, never asserts."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._cleanup()
+
+    def _cleanup(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
+        self._final_log = self._read_log()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.stop()
+        else:
+            self.close()
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- log --------------------------------------------------------------------------------
+
+    def _read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return getattr(self, "_final_log", "")
+
+    def log(self):
+        if os.path.exists(self.log_path):
+            return self._read_log()
+        return getattr(self, "_final_log", "")
+
+    def request_lines(self):
+        return [l for l in self.log().splitlines() if " request " in l]
+
+    def wait_for_log(self, pattern, timeout=5.0, count=1):
+        """Waits until pattern (a regex) matches count lines of the log; returns the matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in (re.search(pattern, l) for l in self.log().splitlines()) if m]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError("log has %d lines matching %r (want %d):\n%s"
+                                     % (len(found), pattern, count, self.log()))
+            time.sleep(0.02)
+
+    # -- clients ----------------------------------------------------------------------------
+
+    @property
+    def port(self):
+        return self.ports[0]
+
+    @property
+    def ca_file(self):
+        return os.path.join(self.certs_dir, "ca.pem")
+
+    @property
+    def ssl_context(self):
+        """Trusts only this server's CA; hostname checking and verification on (the defaults
+        of create_default_context)."""
+        if self._ctx is None:
+            self._ctx = make_context(self.ca_file)
+        return self._ctx
+
+    def connection(self, address="127.0.0.1", hostname="localhost", port=None, context=None,
+                   timeout=IO_TIMEOUT):
+        """A persistent HTTP(S) connection to the server."""
+        port = port or self.port
+        if not self.tls:
+            return PinnedHTTPConnection(address, port, timeout=timeout)
+        return PinnedHTTPSConnection(address, port, hostname, context or self.ssl_context,
+                                     timeout=timeout)
+
+    def persistent_connection(self):
+        """The harness's own keep-alive connection, opened on first use; post() uses it unless
+        given another connection or fresh=True. http.client reopens it by itself after an
+        answer with Connection: close."""
+        if self._conn is None:
+            self._conn = self.connection()
+        return self._conn
+
+    def post(self, body, content_type="application/xml", path="/zapi/", headers=None,
+             conn=None, method="POST", fresh=False):
+        """Sends one request (POST by default) and returns a Response.
+
+        By default over the harness's persistent keep-alive connection (calls from several
+        threads take turns); with conn, over that connection; with fresh=True, over a new
+        connection that is closed afterwards."""
+        h = {}
+        if content_type is not None:
+            h["Content-Type"] = content_type
+        h.update(headers or {})
+        if fresh:
+            conn = self.connection()
+            try:
+                return _exchange(conn, method, path, body, h)
+            finally:
+                conn.close()
+        if conn is not None:
+            return _exchange(conn, method, path, body, h)
+        with self._conn_lock:
+            conn = self.persistent_connection()
+            try:
+                return _exchange(conn, method, path, body, h)
+            except BaseException:
+                # Never leave a half-used connection for the next request.
+                conn.close()
+                raise
+
+    def post_xml(self, method, params=None, conn=None, **kw):
+        return self.post(xml_request(method, params, **kw), "application/xml", conn=conn)
+
+    def post_json(self, method, params=None, conn=None, **kw):
+        return self.post(json_request(method, params, **kw), "application/json", conn=conn)
+
+    def tcp_socket(self, address="127.0.0.1", port=None, timeout=IO_TIMEOUT):
+        s = socket.create_connection((address, port or self.port), timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def tls_socket(self, address="127.0.0.1", hostname="localhost", port=None, context=None,
+                   timeout=IO_TIMEOUT):
+        """A raw TLS socket, handshake done and verified."""
+        s = self.tcp_socket(address, port, timeout)
+        try:
+            return (context or self.ssl_context).wrap_socket(s, server_hostname=hostname)
+        except BaseException:
+            s.close()
+            raise
+
+    def raw_socket(self, **kw):
+        """TLS socket for a TLS server, plain TCP otherwise."""
+        if self.tls:
+            return self.tls_socket(**kw)
+        return self.tcp_socket(**{k: v for k, v in kw.items() if k in ("address", "port",
+                                                                        "timeout")})
+
+
+def make_context(ca_file):
+    ctx = ssl.create_default_context(cafile=ca_file)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    return ctx
+
+
+def raw_request(body, path="/zapi/", content_type="application/xml", host="localhost",
+                extra_headers=(), method="POST"):
+    """Bytes of one HTTP/1.1 request with Content-Length."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: %s" % host]
+    if content_type:
+        lines.append("Content-Type: %s" % content_type)
+    lines.append("Content-Length: %d" % len(body))
+    lines += list(extra_headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server for the whole class, started in setUpClass and stopped (exit 0 asserted) in
+    tearDownClass. Subclasses set server_args / server_options."""
+
+    server_args = ()
+    server_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = MockServer(args=cls.server_args, **cls.server_options)
+        cls.addClassCleanup(cls.server.close)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        super().tearDownClass()
+
+    def assertZapiOk(self, r, method):
+        """HTTP 200, error 0, message OK, zapiVersion 2.1, methodErrorCode 0 for method."""
+        self.assertEqual(r.status, 200, r)
+        z = r.zapi()
+        self.assertEqual(z["zapiVersion"], "2.1", r)
+        self.assertEqual(z["error"], "0", r)
+        self.assertEqual(z["message"], "OK", r)
+        self.assertEqual(z["methodResponse"]["methodName"], method, r)
+        self.assertEqual(z["methodResponse"]["methodErrorCode"], "0", r)
+        return z
+
+    def assertXmlAnswer(self, r):
+        self.assertTrue(r.content_type.startswith("application/xml"), r.content_type)
+        self.assertTrue(r.body.startswith(XML_DECLARATION), r.body[:80])
+        return r.xml()
+
+    def assertJsonAnswer(self, r):
+        self.assertTrue(r.content_type.startswith("application/json"), r.content_type)
+        return r.json()
+
+
+def run_binary(args, env=None, timeout=STOP_TIMEOUT, cwd=None):
+    """Runs zapi-mock to completion (for --help, --version and start-up failures); returns the
+    CompletedProcess with text stdout/stderr. A run that does not end in time is killed and
+    reported as a failure."""
+    tmp = None
+    if cwd is None:
+        tmp = tempfile.mkdtemp(prefix="zapi-e2e-run-")
+        cwd = tmp
+    try:
+        return subprocess.run([BINARY] + list(args), env=clean_env(env), cwd=cwd,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise ServerFailed("zapi-mock %s did not exit within %.0f s (stderr: %s)"
+                           % (" ".join(args), timeout, e.stderr))
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
