@@ -30,6 +30,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
@@ -642,6 +643,76 @@ out:
     return rc;
 }
 
+/* The checks below cost ~50M instructions of elliptic-curve arithmetic (key pairs, signatures),
+ * most of a start. Once they pass, a stamp holding the SHA-256 of the four files lets the next
+ * start skip them while nothing changed; only the dates are checked again. */
+#define STAMP_NAME CERTGEN_STAMP
+
+static int
+stamp_compute(const struct cert_paths *paths, char hex[65])
+{
+    const char *files[] = {paths->ca_cert, paths->ca_key, paths->srv_cert, paths->srv_key};
+    mbedtls_sha256_context sha;
+    unsigned char chunk[4096], hash[32];
+    int rc = 0;
+    mbedtls_sha256_init(&sha);
+    mbedtls_sha256_starts_ret(&sha, 0);
+    for (size_t i = 0; i < 4 && rc == 0; i++) {
+        FILE *f = fopen(files[i], "rb");
+        if (!f) {
+            rc = -1;
+            break;
+        }
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            mbedtls_sha256_update_ret(&sha, chunk, n);
+        fclose(f);
+    }
+    mbedtls_sha256_finish_ret(&sha, hash);
+    mbedtls_sha256_free(&sha);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    return rc;
+}
+
+static int
+stamp_path(const char *dir, char *out, size_t len)
+{
+    return snprintf(out, len, "%s/%s", dir, STAMP_NAME) < (int)len ? 0 : -1;
+}
+
+/* True when the stamp matches the files and the server certificate is within its dates. */
+static int
+stamp_valid(const char *dir, const struct cert_paths *paths)
+{
+    char path[PATH_MAX], want[65], got[80] = "";
+    if (stamp_path(dir, path, sizeof(path)) < 0 || stamp_compute(paths, want) < 0)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(got, 1, sizeof(got) - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    if (n < 64 || memcmp(got, want, 64) != 0)
+        return 0;
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    int ok = mbedtls_x509_crt_parse_file(&crt, paths->srv_cert) == 0 &&
+             !mbedtls_x509_time_is_past(&crt.valid_to) &&
+             !mbedtls_x509_time_is_future(&crt.valid_from);
+    mbedtls_x509_crt_free(&crt);
+    return ok;
+}
+
+static void
+stamp_write(const char *dir, const struct cert_paths *paths)
+{
+    char hex[65];
+    if (stamp_compute(paths, hex) == 0)
+        write_file_atomic(dir, STAMP_NAME, hex, 64, 0644, NULL, 0);
+}
+
 int
 certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
 {
@@ -674,6 +745,10 @@ certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
         goto out;
     if (make_dirs(dir, err, errlen) != 0)
         goto out;
+    if (stamp_valid(dir, &paths)) {
+        rc = 0;
+        goto out;
+    }
 
     ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *)pers,
                                 sizeof(pers) - 1);
@@ -703,6 +778,7 @@ certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
     }
     if (generated)
         *generated = made;
+    stamp_write(dir, &paths);
     rc = 0;
 out:
     mbedtls_pk_free(&ca_key);

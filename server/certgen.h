@@ -11,6 +11,7 @@
 #define CERTGEN_CA_KEY "ca-key.pem"
 #define CERTGEN_SERVER_CERT "server.pem"
 #define CERTGEN_SERVER_KEY "server-key.pem"
+#define CERTGEN_STAMP ".verified" /* SHA-256 of the four files once checked: later starts skip the checks */
 /* Ensures dir holds a CA and a server certificate for localhost, 127.0.0.1 and ::1.
  * Creates dir if missing. Missing CA (cert or key) -> new CA and new server cert.
  * CA present but server cert/key missing, expired, or not signed by that CA -> new server cert from the CA.

@@ -177,7 +177,7 @@ setup_tls(struct server *srv, struct buf *err)
         buf_printf(&cert, "%s/%s", cfg->certs_dir, CERTGEN_SERVER_CERT);
         buf_printf(&key, "%s/%s", cfg->certs_dir, CERTGEN_SERVER_KEY);
     }
-    int rc = tls_server_new(cert.data, key.data, &srv->tls, err);
+    int rc = tls_server_new(cert.data, key.data, cfg->cert_file != NULL, &srv->tls, err);
     if (rc == 0) {
         struct buf d = BUF_INIT;
         tls_server_describe(srv->tls, &d);

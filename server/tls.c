@@ -63,7 +63,7 @@ fail(struct buf *err, const char *what, const char *file, int rc)
 }
 
 static int
-load_credentials(struct tls_server *s, const char *cert_file, const char *key_file,
+load_credentials(struct tls_server *s, const char *cert_file, const char *key_file, int check_pair,
                  struct buf *err)
 {
     int rc = mbedtls_x509_crt_parse_file(&s->chain, cert_file);
@@ -72,7 +72,7 @@ load_credentials(struct tls_server *s, const char *cert_file, const char *key_fi
     rc = mbedtls_pk_parse_keyfile(&s->key, key_file, NULL);
     if (rc != 0)
         return fail(err, "cannot load the private key", key_file, rc);
-    rc = mbedtls_pk_check_pair(&s->chain.pk, &s->key);
+    rc = check_pair ? mbedtls_pk_check_pair(&s->chain.pk, &s->key) : 0;
     if (rc != 0)
         return fail(err, "the private key does not belong to the certificate", key_file, rc);
     return 0;
@@ -106,8 +106,8 @@ configure(struct tls_server *s, struct buf *err)
 }
 
 int
-tls_server_new(const char *cert_file, const char *key_file, struct tls_server **out,
-               struct buf *err)
+tls_server_new(const char *cert_file, const char *key_file, int check_pair,
+               struct tls_server **out, struct buf *err)
 {
     *out = NULL;
     struct tls_server *s = calloc(1, sizeof(*s));
@@ -130,7 +130,7 @@ tls_server_new(const char *cert_file, const char *key_file, struct tls_server **
         tls_server_free(s);
         return -1;
     }
-    if (load_credentials(s, cert_file, key_file, err) < 0 || configure(s, err) < 0) {
+    if (load_credentials(s, cert_file, key_file, check_pair, err) < 0 || configure(s, err) < 0) {
         tls_server_free(s);
         return -1;
     }

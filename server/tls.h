@@ -11,10 +11,11 @@
 struct tls_server;
 
 /* Loads the PEM certificate chain and key and sets up the policy: TLS 1.2 only, ECDHE with AEAD
- * suites, X25519/P-256/P-384, no renegotiation, session tickets. Returns 0, or -1 with the file
- * and the reason in err. */
-int tls_server_new(const char *cert_file, const char *key_file, struct tls_server **out,
-                   struct buf *err);
+ * suites, X25519/P-256/P-384, no renegotiation, session tickets. check_pair proves the key
+ * belongs to the certificate (an elliptic-curve multiplication: worth it for users' files; certgen
+ * has checked its own). Returns 0, or -1 with the file and the reason in err. */
+int tls_server_new(const char *cert_file, const char *key_file, int check_pair,
+                   struct tls_server **out, struct buf *err);
 void tls_server_free(struct tls_server *srv);
 /* One line for the log: file, subject, issuer, names, expiry and SHA-256 fingerprint. */
 void tls_server_describe(const struct tls_server *srv, struct buf *out);

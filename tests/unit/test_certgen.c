@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mbedtls/sha256.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/oid.h>
@@ -288,7 +289,7 @@ END_TEST
 START_TEST(test_no_temp_files_left)
 {
     static const char *const expected[] = {CERTGEN_CA_CERT, CERTGEN_CA_KEY, CERTGEN_SERVER_CERT,
-                                           CERTGEN_SERVER_KEY};
+                                           CERTGEN_SERVER_KEY, CERTGEN_STAMP};
     const struct dirent *de;
     int count = 0;
     DIR *d;
@@ -306,7 +307,7 @@ START_TEST(test_no_temp_files_left)
         count++;
     }
     closedir(d);
-    ck_assert_int_eq(count, 4);
+    ck_assert_int_eq(count, 5);
 }
 END_TEST
 
@@ -668,6 +669,62 @@ START_TEST(test_unreadable_ca_is_reported_not_replaced)
 }
 END_TEST
 
+/* Writes the stamp certgen would write for the files now in dir. */
+static void
+write_stamp(const char *dir)
+{
+    const char *names[] = {CERTGEN_CA_CERT, CERTGEN_CA_KEY, CERTGEN_SERVER_CERT,
+                           CERTGEN_SERVER_KEY};
+    mbedtls_sha256_context sha;
+    unsigned char hash[32];
+    char hex[65];
+    mbedtls_sha256_init(&sha);
+    mbedtls_sha256_starts_ret(&sha, 0);
+    for (size_t i = 0; i < 4; i++) {
+        size_t len = 0;
+        char *data = slurp(dir, names[i], &len);
+        ck_assert(data != NULL);
+        mbedtls_sha256_update_ret(&sha, (const unsigned char *)data, len);
+        free(data);
+    }
+    mbedtls_sha256_finish_ret(&sha, hash);
+    mbedtls_sha256_free(&sha);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    spew(dir, CERTGEN_STAMP, hex, 64);
+}
+
+/* The stamp lets a start skip the elliptic-curve checks while the four files are unchanged, and
+ * any change to them brings the checks back. */
+START_TEST(test_stamp_skips_checks_until_files_change)
+{
+    char other[PATH_MAX], path[PATH_MAX];
+    size_t len = 0;
+
+    ensure_ok(tmpdir, 2);
+    subdir(other, "other");
+    ensure_ok(other, 2);
+    char *key = slurp(other, CERTGEN_SERVER_KEY, &len);
+    ck_assert(key != NULL);
+    spew(tmpdir, CERTGEN_SERVER_KEY, key, len);
+
+    /* A stamp matching the (now mismatched) files is trusted: nothing is checked or made. */
+    write_stamp(tmpdir);
+    ensure_ok(tmpdir, 0);
+
+    /* Without the stamp the wrong key is found and a new server certificate issued. */
+    path_in(path, tmpdir, CERTGEN_STAMP);
+    ck_assert_int_eq(unlink(path), 0);
+    ensure_ok(tmpdir, 1);
+
+    /* A file changed behind the stamp's back invalidates it. */
+    spew(tmpdir, CERTGEN_SERVER_KEY, key, len);
+    ensure_ok(tmpdir, 1);
+    ensure_ok(tmpdir, 0);
+    free(key);
+}
+END_TEST
+
 START_TEST(test_mismatched_ca_key_is_reported)
 {
     char other[PATH_MAX], err[512] = "";
@@ -720,6 +777,7 @@ certgen_suite(void)
     tcase_add_test(tc, test_uncreatable_dir_fails);
     tcase_add_test(tc, test_unreadable_ca_is_reported_not_replaced);
     tcase_add_test(tc, test_mismatched_ca_key_is_reported);
+    tcase_add_test(tc, test_stamp_skips_checks_until_files_change);
     tcase_add_test(tc, test_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
