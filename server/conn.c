@@ -44,6 +44,7 @@ struct conn {
     enum conn_state state;
     enum timer_kind timer;
     int close_after_write;
+    int read_paused; /* input held back while too much output waits */
     int dead; /* freed at the end of the current event callback */
 };
 
@@ -122,6 +123,12 @@ flush(struct conn *c)
         return;
     }
     event_del(c->ev_write);
+    if (c->read_paused && c->state == CS_OPEN) {
+        /* The peer has read its answers: parse what was held back, then read again. */
+        c->read_paused = 0;
+        event_add(c->ev_read, NULL);
+        event_active(c->ev_read, EV_READ, 1);
+    }
     if (c->close_after_write)
         begin_close(c);
     if (c->state == CS_CLOSING && evbuffer_get_length(c->out) == 0)
@@ -320,8 +327,9 @@ read_requests(struct conn *c)
     int rounds = 0;
     while (!c->dead && !c->close_after_write) {
         if (evbuffer_get_length(c->out) >= OUT_HIGH_WATER) {
-            /* Resumed by on_write once the peer has read its answers. */
+            /* Resumed by flush once the output is written. */
             event_del(c->ev_read);
+            c->read_paused = 1;
             return;
         }
         if (rounds++ == READS_PER_EVENT) {
@@ -365,7 +373,7 @@ do_handshake(struct conn *c)
         return;
     }
     if (rc == 1) {
-        metrics_handshake(c->srv->metrics, 1, 0);
+        metrics_handshake(c->srv->metrics, 1, c->tr.ops->resumed(c->tr.impl));
         c->state = CS_OPEN;
         set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
     }
@@ -397,6 +405,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
     } else {
         if (c->state == CS_HANDSHAKE)
             do_handshake(c);
+        if (c->state == CS_OPEN && c->in.len)
+            process_input(c);
         if (c->state == CS_OPEN)
             read_requests(c);
         if (!c->dead)
@@ -413,16 +423,6 @@ on_write(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     flush(c);
-    if (!c->dead && c->state == CS_OPEN && evbuffer_get_length(c->out) < OUT_HIGH_WATER / 2 &&
-        !c->close_after_write) {
-        /* Input held back while output was high: parse it now, then read again. */
-        event_add(c->ev_read, NULL);
-        process_input(c);
-        if (!c->dead) {
-            read_requests(c);
-            flush(c);
-        }
-    }
     if (c->dead)
         conn_destroy(c);
 }

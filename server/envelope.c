@@ -93,6 +93,13 @@ parse_xml(const char *body, size_t len, struct buf *err)
         buf_printf(err, "XML body too large");
         return NULL;
     }
+    /* libxml2 stops at a NUL and would answer the part before it: UTF-16 or binary data. */
+    const char *nul = memchr(body, '\0', len);
+    if (nul) {
+        buf_printf(err, "XML request contains a NUL byte at offset %zu (send UTF-8 text)",
+                   (size_t)(nul - body));
+        return NULL;
+    }
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         buf_printf(err, "out of memory creating the XML parser");

@@ -127,13 +127,42 @@ on_headers_complete(http_parser *p)
     return 0;
 }
 
+static int check_chunk_end(struct http_in *in, const char *after);
+
 static int
 on_body(http_parser *p, const char *at, size_t len)
 {
     struct http_in *in = p->data;
     if (in->req.body.len + len > in->limits.max_body)
         return fail(in, 413, "request body too large");
+    if (p->flags & F_CHUNKED) {
+        in->chunk_left = in->chunk_left > len ? in->chunk_left - len : 0;
+        if (in->chunk_left == 0 && check_chunk_end(in, at + len) < 0)
+            return -1;
+    }
     return buf_append(&in->req.body, at, len) < 0 ? fail(in, 500, "out of memory") : 0;
+}
+
+/* The lenient parser takes any byte after a chunk's data for its CRLF, so "3\r\nabcdef" reads as
+ * a chunk "abc" and a chunk of size 0xef: the bytes after the data must be CRLF. */
+static int
+on_chunk_header(http_parser *p)
+{
+    struct http_in *in = p->data;
+    in->chunk_left = p->content_length;
+    return 0;
+}
+
+static int
+check_chunk_end(struct http_in *in, const char *after)
+{
+    if (after < in->feed_end) {
+        if (*after != '\r')
+            return fail(in, 400, "chunk data longer than its declared size");
+    } else {
+        in->check_crlf = 1; /* the next feed must start with it */
+    }
+    return 0;
 }
 
 static int
@@ -155,6 +184,7 @@ static const http_parser_settings settings = {
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
     .on_message_complete = on_message_complete,
+    .on_chunk_header = on_chunk_header,
 };
 
 void
@@ -208,6 +238,8 @@ http_in_next(struct http_in *in)
     buf_clear(&in->value);
     buf_clear(&in->line);
     in->line_done = 0;
+    in->chunk_left = 0;
+    in->check_crlf = 0;
     in->in_value = 0;
     in->header_count = 0;
     in->header_bytes = 0;
@@ -284,6 +316,14 @@ http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
         return HTTP_IN_REQUEST;
     if (check_request_line(in, data, len) < 0)
         return HTTP_IN_ERROR;
+    if (in->check_crlf && len > 0) {
+        in->check_crlf = 0;
+        if (data[0] != '\r') {
+            fail(in, 400, "chunk data longer than its declared size");
+            return HTTP_IN_ERROR;
+        }
+    }
+    in->feed_end = data + len;
     size_t n = http_parser_execute(&in->parser, &settings, data, len);
     *consumed = n;
     enum http_errno e = HTTP_PARSER_ERRNO(&in->parser);

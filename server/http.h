@@ -5,6 +5,7 @@
 
 #include <http_parser.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -43,6 +44,9 @@ struct http_in {
     struct buf field; /* header name being read */
     struct buf value; /* header value being read */
     struct buf line;  /* request line, checked once complete */
+    uint64_t chunk_left;  /* bytes of the current chunk still to come */
+    int check_crlf;       /* the next byte fed must end a chunk's data */
+    const char *feed_end; /* end of the bytes being parsed */
     int line_done;
     int in_value;
     unsigned header_count;

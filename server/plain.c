@@ -44,6 +44,13 @@ plain_shutdown(void *t)
     (void)t;
 }
 
+static int
+plain_resumed(void *t)
+{
+    (void)t;
+    return 0;
+}
+
 static const char *
 plain_error(void *t)
 {
@@ -64,6 +71,7 @@ static const struct transport_ops plain_ops = {
     .write = plain_write,
     .shutdown = plain_shutdown,
     .error = plain_error,
+    .resumed = plain_resumed,
     .free = plain_free,
 };
 

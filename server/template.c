@@ -1,4 +1,5 @@
 #include "template.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -54,7 +55,10 @@ template_expand(const char *text, template_lookup fn, void *ctx, struct buf *out
             if (buf_append(out, start, (size_t)(end - start)) < 0)
                 return -1;
         } else {
+            /* Values come from requests: keep the answer valid UTF-8 and valid XML. */
+            size_t mark = out->len;
             fn(ctx, name, out);
+            text_sanitize(out, mark);
         }
         s = end;
     }

@@ -12,6 +12,7 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/sha256.h"
 #include "mbedtls/ssl.h"
+#include "mbedtls/ssl_internal.h"
 #include "mbedtls/ssl_ticket.h"
 #include "mbedtls/x509_crt.h"
 
@@ -31,6 +32,7 @@ struct tls_conn {
     struct evbuffer *out;
     int last_error;
     int sys_errno;
+    int resumed;
     char error_text[160];
 };
 
@@ -235,11 +237,20 @@ remember(struct tls_conn *c, int rc)
     }
 }
 
+/* Step by step, as mbedtls_ssl_handshake does, to see whether a ticket resumed the session: 2.28
+ * only says so in its internal handshake state. */
 static int
 tls_handshake(void *t)
 {
     struct tls_conn *c = t;
-    int rc = mbedtls_ssl_handshake(&c->ssl);
+    int rc = 0;
+    while (c->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        if (c->ssl.handshake && c->ssl.handshake->resume)
+            c->resumed = 1;
+        rc = mbedtls_ssl_handshake_step(&c->ssl);
+        if (rc != 0)
+            break;
+    }
     if (rc == 0) {
         return 1;
     }
@@ -291,6 +302,13 @@ tls_shutdown(void *t)
     mbedtls_ssl_close_notify(&c->ssl);
 }
 
+static int
+tls_resumed(void *t)
+{
+    struct tls_conn *c = t;
+    return c->resumed;
+}
+
 static const char *
 tls_error(void *t)
 {
@@ -313,6 +331,7 @@ static const struct transport_ops tls_ops = {
     .write = tls_write,
     .shutdown = tls_shutdown,
     .error = tls_error,
+    .resumed = tls_resumed,
     .free = tls_free,
 };
 

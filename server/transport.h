@@ -21,6 +21,8 @@ struct transport_ops {
     int (*write)(void *t, const char *data, size_t len);
     /* Queues the protocol's goodbye (TLS close_notify). */
     void (*shutdown)(void *t);
+    /* 1 when the handshake resumed an earlier session (a TLS ticket). */
+    int (*resumed)(void *t);
     /* What the last failure was, for the log. */
     const char *(*error)(void *t);
     void (*free)(void *t);

@@ -180,11 +180,15 @@ throttled(const struct zapi_env *env, struct vars *v, struct zapi_result *out)
     env->throttle(env->throttle_ctx, v->partner, &verdict);
     if (!verdict.throttled)
         return 0;
-    v->wait = verdict.wait;
+    /* Whole milliseconds rounded up, so the wait shown is never short and Retry-After is the
+     * ceiling of exactly the number the body shows. */
+    v->wait = ceil(verdict.wait * 1000.0 - 1e-6) / 1000.0;
+    if (v->wait < 0.001)
+        v->wait = verdict.wait > 0 ? 0.001 : 0;
     v->error_code = 2;
     v->error_message = "ZAPI request throttle limit reached, try again shortly";
     error_answer(v, FIXTURE_ERR_THROTTLED, env->throttle_status ? env->throttle_status : 503, out);
-    out->retry_after = (int)ceil(verdict.wait);
+    out->retry_after = (int)ceil(v->wait);
     return 1;
 }
 
