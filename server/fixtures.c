@@ -314,7 +314,8 @@ fixtures_error(const struct fixture_set *fs, enum fixture_error which)
 const struct answer *
 fixture_answer(const struct fixture *f, const char *outcome)
 {
-    const struct answer *fallback = NULL;
+    /* No answer for the outcome and no default: the first answer, rather than none at all. */
+    const struct answer *fallback = f->nanswers ? &f->answers[0] : NULL;
     for (size_t i = 0; i < f->nanswers; i++) {
         if (strcmp(f->answers[i].outcome, outcome) == 0)
             return &f->answers[i];

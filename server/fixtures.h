@@ -61,7 +61,7 @@ void fixtures_release(struct fixture_set *fs);
 const struct fixture *fixtures_method(const struct fixture_set *fs, const char *name);
 const struct fixture *fixtures_error(const struct fixture_set *fs, enum fixture_error which);
 const char *fixtures_error_name(enum fixture_error which);
-/* The answer for outcome, falling back to the default answer; NULL when neither exists. */
+/* The answer for outcome, else the default answer (no outcome attribute), else the first. */
 const struct answer *fixture_answer(const struct fixture *f, const char *outcome);
 
 #endif
