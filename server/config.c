@@ -208,6 +208,8 @@ static int
 parse_env(struct config *cfg, config_getenv env, struct buf *err)
 {
     for (size_t i = 0; env && i < NDEFS; i++) {
+        if (defs[i].offset == F(help) || defs[i].offset == F(version))
+            continue; /* flags only */
         char name[64];
         env_name(defs[i].name, name, sizeof(name));
         const char *v = env(name);
@@ -228,7 +230,7 @@ parse_argv(struct config *cfg, int argc, char **argv, struct buf *err)
         longopts[i].val = 1000 + (int)i;
     }
     int listen_from_argv = 0, c, idx;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then forgets the state of any earlier parse */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         if (c == 'h') {
@@ -236,8 +238,11 @@ parse_argv(struct config *cfg, int argc, char **argv, struct buf *err)
             continue;
         }
         if (c < 1000) {
-            buf_printf(err, "unknown or incomplete option \"%s\" (see --help)",
-                       argv[optind - 1]);
+            if (optopt > 0 && optopt < 1000)
+                buf_printf(err, "unknown or incomplete option \"-%c\" (see --help)", optopt);
+            else
+                buf_printf(err, "unknown or incomplete option \"%s\" (see --help)",
+                           argv[optind - 1]);
             return -1;
         }
         const struct option_def *d = &defs[c - 1000];

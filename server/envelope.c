@@ -1,4 +1,5 @@
 #include "envelope.h"
+#include "xmlfile.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -71,19 +72,12 @@ static void
 refuse_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
 {
     xmlParserCtxtPtr ctxt = ctx;
+    struct xml_first_error *e = ctxt->_private;
     (void)name;
     (void)ext_id;
     (void)sys_id;
-    ctxt->_private = (void *)1;
+    e->set = -1; /* marks the DOCTYPE refusal; later errors are not recorded */
     xmlStopParser(ctxt);
-}
-
-static void
-trim_message(char *s)
-{
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
 }
 
 static xmlDoc *
@@ -105,21 +99,19 @@ parse_xml(const char *body, size_t len, struct buf *err)
         buf_printf(err, "out of memory creating the XML parser");
         return NULL;
     }
+    struct xml_first_error first;
+    xml_first_error_attach(ctxt, &first);
     ctxt->sax->internalSubset = refuse_internal_subset;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, body, (int)len, "request.xml", NULL, opts);
-    if (ctxt->_private) {
+    if (first.set < 0) {
         buf_printf(err, "XML request must not contain a DOCTYPE (DTDs and entities are refused)");
         xmlFreeDoc(doc);
         doc = NULL;
     } else if (!doc || !ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        if (e && e->message) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "%s", e->message);
-            trim_message(msg);
-            buf_printf(err, "XML request is not well-formed: line %d, column %d: %s", e->line,
-                       e->int2, msg);
+        if (first.set) {
+            buf_printf(err, "XML request is not well-formed: line %d, column %d: %s", first.line,
+                       first.column, first.message);
         } else {
             buf_printf(err, "XML request is not well-formed%s", len ? "" : ": the body is empty");
         }

@@ -40,10 +40,22 @@ value_is(const struct buf *b, const char *s)
 }
 
 /* Keeps the few headers the server acts on; others are counted and dropped. */
+static void
+trim_value(struct buf *v)
+{
+    while (v->len && (v->data[v->len - 1] == ' ' || v->data[v->len - 1] == '\t'))
+        v->data[--v->len] = '\0';
+    size_t lead = 0;
+    while (lead < v->len && (v->data[lead] == ' ' || v->data[lead] == '\t'))
+        lead++;
+    buf_consume(v, lead);
+}
+
 static int
 commit_header(struct http_in *in)
 {
     struct buf *dst = NULL;
+    trim_value(&in->value);
     if (value_is(&in->field, "content-type"))
         dst = &in->req.content_type;
     else if (value_is(&in->field, "accept"))
@@ -256,14 +268,25 @@ http_in_idle(const struct http_in *in)
            !in->complete;
 }
 
+/* An unknown method is 501 only when it looks like one (a token before a space); bytes that are
+ * not a request at all (a TLS ClientHello on a plain port) are 400. */
 static int
-parser_error_status(enum http_errno e)
+looks_like_method(const struct http_in *in)
+{
+    size_t i = 0;
+    while (i < in->line.len && is_tchar((unsigned char)in->line.data[i]))
+        i++;
+    return i > 0 && i < in->line.len && in->line.data[i] == ' ';
+}
+
+static int
+parser_error_status(const struct http_in *in, enum http_errno e)
 {
     switch (e) {
     case HPE_HEADER_OVERFLOW:
         return 431;
     case HPE_INVALID_METHOD:
-        return 501;
+        return looks_like_method(in) ? 501 : 400;
     case HPE_INVALID_VERSION:
         return 505;
     default:
@@ -303,6 +326,10 @@ check_request_line(struct http_in *in, const char *data, size_t len)
         fail(in, 400, "malformed request line: expected METHOD TARGET HTTP/1.1");
         return -1;
     }
+    if (l[n - 3] != '1') {
+        fail(in, 505, "HTTP version not supported: only HTTP/1.0 and HTTP/1.1 are served");
+        return -1;
+    }
     return 0;
 }
 
@@ -314,6 +341,8 @@ http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
         return HTTP_IN_ERROR;
     if (in->complete)
         return HTTP_IN_REQUEST;
+    if (len == 0)
+        return HTTP_IN_MORE; /* the end of the stream is http_in_eof's business */
     if (check_request_line(in, data, len) < 0)
         return HTTP_IN_ERROR;
     if (in->check_crlf && len > 0) {
@@ -334,7 +363,7 @@ http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
     if (e != HPE_OK && e != HPE_PAUSED) {
         char reason[160];
         snprintf(reason, sizeof(reason), "malformed request: %s", http_errno_description(e));
-        fail(in, parser_error_status(e), reason);
+        fail(in, parser_error_status(in, e), reason);
         return HTTP_IN_ERROR;
     }
     if (in->continue_pending) {

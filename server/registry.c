@@ -122,7 +122,7 @@ load_partner(struct registry *reg, const xmlNode *node, const char *path, struct
     if (window && window[0]) {
         char *end;
         p->throttle_window = strtod(window, &end);
-        if (*end || p->throttle_window <= 0 || p->throttle_window > 86400) {
+        if (*end || !(p->throttle_window > 0 && p->throttle_window <= 86400)) {
             buf_printf(err, "%s:%ld: throttleWindow \"%s\" is not a number of seconds in (0, 86400]",
                        path, line, window);
             return -1;

@@ -5,6 +5,30 @@
 #include <stdio.h>
 #include <string.h>
 
+static void
+record_first(void *data, xmlErrorPtr err)
+{
+    xmlParserCtxtPtr ctxt = data;
+    struct xml_first_error *e = ctxt->_private;
+    if (!e || e->set || !err || err->level < XML_ERR_ERROR)
+        return;
+    e->set = 1;
+    e->line = err->line;
+    e->column = err->int2;
+    snprintf(e->message, sizeof(e->message), "%s", err->message ? err->message : "error");
+    size_t n = strlen(e->message);
+    while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
+        e->message[--n] = '\0';
+}
+
+void
+xml_first_error_attach(xmlParserCtxtPtr ctxt, struct xml_first_error *e)
+{
+    memset(e, 0, sizeof(*e));
+    ctxt->_private = e;
+    ctxt->sax->serror = record_first;
+}
+
 static int
 slurp(const char *path, struct buf *out, struct buf *err)
 {
@@ -45,17 +69,19 @@ xmlfile_read(const char *path, struct buf *err)
         return NULL;
     }
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    struct xml_first_error first;
     xmlDoc *doc = NULL;
+    if (ctxt)
+        xml_first_error_attach(ctxt, &first);
     if (ctxt)
         doc = xmlCtxtReadMemory(ctxt, text.data ? text.data : "", (int)text.len, path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
                                     XML_PARSE_NOWARNING);
     if (!doc || !ctxt->wellFormed) {
-        const xmlError *e = ctxt ? xmlCtxtGetLastError(ctxt) : NULL;
-        buf_printf(err, "%s:%d: %s", path, e ? e->line : 0,
-                   e && e->message ? e->message : (text.len ? "not well-formed" : "empty file"));
-        while (err->len && err->data[err->len - 1] == '\n')
-            err->data[--err->len] = '\0';
+        if (ctxt && first.set)
+            buf_printf(err, "%s:%d: %s", path, first.line, first.message);
+        else
+            buf_printf(err, "%s:0: %s", path, text.len ? "not well-formed" : "empty file");
         xmlFreeDoc(doc);
         doc = NULL;
     }

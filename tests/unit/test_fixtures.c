@@ -1,0 +1,716 @@
+/* Unit tests for fixtures: the repository's fixture set (pre-rendered static answers, dynamic
+ * ones flagged, error answers, reference counting) and broken sets, each a copy of fixtures/ in a
+ * temporary directory with one thing broken. */
+#include "fixtures.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "envelope.h"
+#include "render.h"
+#include "zapi.h"
+
+static char base[] = "/tmp/zapi-fixtures-XXXXXX";
+
+static const char ping_json[] =
+    "{\"response\":{\"zapiVersion\":\"2.1\",\"error\":\"0\",\"message\":\"OK\","
+    "\"methodResponse\":{\"methodName\":\"zapiPing\",\"methodErrorCode\":\"0\","
+    "\"methodErrorMessage\":\"Pong\"}}}";
+
+static const char ping_xml[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                               "<response>\n"
+                               "  <zapiVersion>2.1</zapiVersion>\n"
+                               "  <error>0</error>\n"
+                               "  <message>OK</message>\n"
+                               "  <methodResponse>\n"
+                               "    <methodName>zapiPing</methodName>\n"
+                               "    <methodErrorCode>0</methodErrorCode>\n"
+                               "    <methodErrorMessage>Pong</methodErrorMessage>\n"
+                               "  </methodResponse>\n"
+                               "</response>\n";
+
+static char *
+repo_fixtures(void)
+{
+    const char *d = getenv("ZAPI_SOURCE_DIR");
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s/fixtures", d && *d ? d : ".");
+    return b.data;
+}
+
+/* ---- a scratch copy of fixtures/ ---- */
+
+static void
+copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    ck_assert_ptr_nonnull(in);
+    FILE *out = fopen(to, "wb");
+    ck_assert_ptr_nonnull(out);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+        ck_assert_uint_eq(fwrite(chunk, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+static void
+copy_tree(const char *from, const char *to)
+{
+    DIR *d = opendir(from);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        struct buf src = BUF_INIT, dst = BUF_INIT;
+        buf_printf(&src, "%s/%s", from, de->d_name);
+        buf_printf(&dst, "%s/%s", to, de->d_name);
+        struct stat st;
+        ck_assert_int_eq(stat(src.data, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            ck_assert_int_eq(mkdir(dst.data, 0700), 0);
+            copy_tree(src.data, dst.data);
+        } else if (S_ISREG(st.st_mode)) {
+            copy_file(src.data, dst.data);
+        }
+        buf_free(&src);
+        buf_free(&dst);
+    }
+    closedir(d);
+}
+
+/* A fresh copy of the repository's fixtures in its own directory (caller frees the path). */
+static char *
+scratch_set(void)
+{
+    struct buf dir = BUF_INIT;
+    buf_printf(&dir, "%s/set-XXXXXX", base);
+    ck_assert_ptr_nonnull(mkdtemp(dir.data));
+    char *repo = repo_fixtures();
+    copy_tree(repo, dir.data);
+    free(repo);
+    return dir.data;
+}
+
+static char *
+path_in(const char *dir, const char *rel)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s/%s", dir, rel);
+    return b.data;
+}
+
+static char *
+write_in(const char *dir, const char *rel, const char *content)
+{
+    char *p = path_in(dir, rel);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(content, f);
+    fclose(f);
+    return p;
+}
+
+static struct fixture_set *
+load_ok(const char *dir)
+{
+    struct fixture_set *fs = NULL;
+    struct buf err = BUF_INIT;
+    ck_assert_msg(fixtures_load(dir, &fs, &err) == 0, "%s", err.data);
+    ck_assert_ptr_nonnull(fs);
+    ck_assert_ptr_null(err.data);
+    return fs;
+}
+
+/* fixtures_load(dir) must fail with an error starting with prefix (when not NULL) and holding
+ * want. */
+static void
+load_fails(const char *dir, const char *prefix, const char *want)
+{
+    struct fixture_set *fs = (struct fixture_set *)1;
+    struct buf err = BUF_INIT;
+    ck_assert_int_eq(fixtures_load(dir, &fs, &err), -1);
+    ck_assert_ptr_null(fs);
+    ck_assert_ptr_nonnull(err.data);
+    if (prefix)
+        ck_assert_msg(strncmp(err.data, prefix, strlen(prefix)) == 0,
+                      "error \"%s\" does not start with \"%s\"", err.data, prefix);
+    ck_assert_msg(strstr(err.data, want) != NULL, "error \"%s\" lacks \"%s\"", err.data, want);
+    buf_free(&err);
+}
+
+/* A method file path inside dir plus a suffix, as the expected error prefix. */
+static char *
+prefix_of(const char *dir, const char *rel, const char *suffix)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s/%s%s", dir, rel, suffix);
+    return b.data;
+}
+
+/* ---- the repository's set ---- */
+
+START_TEST(test_repo_set)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = load_ok(dir);
+    ck_assert_int_eq(fs->refs, 1);
+    ck_assert_str_eq(fs->dir, dir);
+    ck_assert(fs->loaded_at > 0);
+    ck_assert_ptr_nonnull(fs->registry);
+    ck_assert_ptr_nonnull(registry_partner(fs->registry, "ZAPI-DEMO-TOKEN"));
+    ck_assert_uint_ge(fs->nmethods, 2);
+    for (size_t i = 1; i < fs->nmethods; i++) /* sorted by name */
+        ck_assert_int_lt(strcmp(fs->methods[i - 1].name, fs->methods[i].name), 0);
+    ck_assert_ptr_null(fixtures_method(fs, "zapiping"));
+    ck_assert_ptr_null(fixtures_method(fs, ""));
+    ck_assert_ptr_null(fixtures_method(fs, "zapiNoSuchMethod"));
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_ping_static)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *f = fixtures_method(fs, "zapiPing");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->name, "zapiPing");
+    ck_assert_ptr_nonnull(strstr(f->path, "methods/zapiPing.xml"));
+    ck_assert_ptr_nonnull(f->doc);
+    ck_assert_uint_eq(f->nanswers, 1);
+    const struct answer *a = &f->answers[0];
+    ck_assert_str_eq(a->outcome, "");
+    ck_assert_int_eq(a->status, 0);
+    ck_assert_int_eq(a->dynamic, 0);
+    ck_assert_str_eq((const char *)a->response->name, "response");
+    ck_assert_int_eq(a->zapi_error, 0);
+    ck_assert_int_eq(a->method_error, 0);
+    /* Pre-rendered: the bytes sent, without the fixture's comment. */
+    ck_assert_str_eq(a->xml.data, ping_xml);
+    ck_assert_str_eq(a->json.data, ping_json);
+    /* Any outcome falls back to the default answer. */
+    ck_assert_ptr_eq(fixture_answer(f, ""), a);
+    ck_assert_ptr_eq(fixture_answer(f, "found"), a);
+
+    /* render_answer serves the cache and reports the codes. */
+    struct buf out = BUF_INIT;
+    int ze = 9, me = 9;
+    ck_assert_int_eq(render_answer(a, FORMAT_JSON, NULL, NULL, &out, &ze, &me), 0);
+    ck_assert_str_eq(out.data, ping_json);
+    ck_assert_int_eq(ze, 0);
+    ck_assert_int_eq(me, 0);
+    buf_clear(&out);
+    ck_assert_int_eq(render_answer(a, FORMAT_XML, NULL, NULL, &out, &ze, &me), 0);
+    ck_assert_str_eq(out.data, ping_xml);
+    buf_free(&out);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+static int
+empty_lookup(void *ctx, const char *name, struct buf *out)
+{
+    (void)ctx;
+    if (strcmp(name, "error.message") == 0)
+        return buf_append_str(out, "msg");
+    return -1;
+}
+
+START_TEST(test_authenticate_dynamic)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *f = fixtures_method(fs, "zapiAgents_Authenticate");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->nanswers, 3);
+    const char *outcomes[] = {"found", "invalid-user", "inactive"};
+    const int codes[] = {0, 70, 71};
+    for (int i = 0; i < 3; i++) {
+        const struct answer *a = fixture_answer(f, outcomes[i]);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_str_eq(a->outcome, outcomes[i]);
+        ck_assert_int_eq(a->dynamic, 1);
+        ck_assert_int_eq(a->zapi_error, -1); /* known only once rendered */
+        ck_assert_int_eq(a->method_error, -1);
+        ck_assert_uint_eq(a->xml.len, 0);
+        ck_assert_uint_eq(a->json.len, 0);
+        struct buf out = BUF_INIT;
+        int ze, me;
+        ck_assert_int_eq(render_answer(a, FORMAT_XML, empty_lookup, NULL, &out, &ze, &me), 0);
+        ck_assert_int_eq(ze, 0);
+        ck_assert_int_eq(me, codes[i]);
+        ck_assert_ptr_nonnull(strstr(out.data, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
+        buf_free(&out);
+    }
+    /* No default answer here: an unknown outcome gets the first one (see
+     * test_answer_fallback). */
+    ck_assert_ptr_eq(fixture_answer(f, "other"), &f->answers[0]);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_error_fixtures)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = load_ok(dir);
+    const char *names[FIXTURE_ERR_COUNT] = {"validation", "throttled", "invalid-request",
+                                            "unknown-method", "http-error"};
+    const int zapi_codes[FIXTURE_ERR_COUNT] = {1, 2, 3, 0, 3};
+    for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
+        ck_assert_str_eq(fixtures_error_name((enum fixture_error)i), names[i]);
+        const struct fixture *f = fixtures_error(fs, (enum fixture_error)i);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_str_eq(f->name, names[i]);
+        struct buf tail = BUF_INIT;
+        buf_printf(&tail, "errors/%s.xml", names[i]);
+        ck_assert_ptr_nonnull(strstr(f->path, tail.data));
+        buf_free(&tail);
+        ck_assert_uint_ge(f->nanswers, 1);
+        const struct answer *a = fixture_answer(f, "");
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(a->dynamic, 1); /* every one shows {{error.message}} or the wait */
+        struct buf out = BUF_INIT;
+        int ze, me;
+        ck_assert_int_eq(render_answer(a, FORMAT_JSON, empty_lookup, NULL, &out, &ze, &me), 0);
+        ck_assert_int_eq(ze, zapi_codes[i]);
+        ck_assert_ptr_nonnull(strstr(out.data, "{\"response\":{\"zapiVersion\":\"2.1\""));
+        buf_free(&out);
+    }
+    ck_assert_int_eq(fixture_answer(fixtures_error(fs, FIXTURE_ERR_UNKNOWN_METHOD), "")->dynamic,
+                     1);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_retain_release)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = load_ok(dir);
+    ck_assert_ptr_eq(fixtures_retain(fs), fs);
+    ck_assert_int_eq(fs->refs, 2);
+    ck_assert_ptr_eq(fixtures_retain(fs), fs);
+    ck_assert_int_eq(fs->refs, 3);
+    fixtures_release(fs);
+    fixtures_release(fs);
+    ck_assert_int_eq(fs->refs, 1);
+    /* Still whole while one reference is held. */
+    ck_assert_ptr_nonnull(fixtures_method(fs, "zapiPing"));
+    fixtures_release(fs); /* the last one frees (valgrind checks) */
+    fixtures_release(NULL);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_zapi_load_repo)
+{
+    char *dir = repo_fixtures();
+    struct fixture_set *fs = NULL;
+    struct buf err = BUF_INIT;
+    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
+    ck_assert_ptr_nonnull(fs);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+/* ---- broken sets ---- */
+
+START_TEST(test_missing_error_file)
+{
+    char *dir = scratch_set();
+    for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
+        struct buf rel = BUF_INIT;
+        buf_printf(&rel, "errors/%s.xml", fixtures_error_name((enum fixture_error)i));
+        char *p = path_in(dir, rel.data);
+        char *saved = path_in(dir, "saved.xml");
+        ck_assert_int_eq(rename(p, saved), 0);
+        struct buf want = BUF_INIT;
+        buf_printf(&want, "%s: cannot open: No such file or directory", p);
+        load_fails(dir, NULL, want.data);
+        ck_assert_int_eq(rename(saved, p), 0);
+        buf_free(&want);
+        buf_free(&rel);
+        free(p);
+        free(saved);
+    }
+    fixtures_release(load_ok(dir)); /* whole again */
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_method_not_well_formed)
+{
+    char *dir = scratch_set();
+    free(write_in(dir, "methods/zapiBroken.xml",
+                  "<?xml version=\"1.0\"?>\n<response>\n  <error>0</error\n  <x/>\n</response>\n"));
+    char *prefix = prefix_of(dir, "methods/zapiBroken.xml", ":4:");
+    load_fails(dir, prefix, "");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_method_wrong_root)
+{
+    char *dir = scratch_set();
+    free(write_in(dir, "methods/zapiWrong.xml", "<?xml version=\"1.0\"?>\n\n<request/>\n"));
+    char *prefix = prefix_of(dir, "methods/zapiWrong.xml", ":3:");
+    load_fails(dir, prefix, "the root element must be <response> or <fixture>, not <request>");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_fixture_structure_errors)
+{
+    char *dir = scratch_set();
+    char *prefix = prefix_of(dir, "methods/zapiX.xml", ":");
+    /* <answer> without <response>. */
+    free(write_in(dir, "methods/zapiX.xml",
+                  "<fixture>\n  <answer outcome=\"a\">\n    <other/>\n  </answer>\n</fixture>\n"));
+    load_fails(dir, prefix, "2: <answer> must hold exactly one <response> element");
+    /* An empty <answer>, and one with two <response>. */
+    free(write_in(dir, "methods/zapiX.xml", "<fixture><answer/></fixture>"));
+    load_fails(dir, prefix, "1: <answer> must hold exactly one <response> element");
+    free(write_in(dir, "methods/zapiX.xml",
+                  "<fixture>\n<answer><response/><response/></answer></fixture>"));
+    load_fails(dir, prefix, "2: <answer> must hold exactly one <response>");
+    /* Something other than <answer> in <fixture>. */
+    free(write_in(dir, "methods/zapiX.xml",
+                  "<fixture>\n<answer><response/></answer>\n<response/>\n</fixture>"));
+    load_fails(dir, prefix, "3: unknown element <response> in <fixture> (expected <answer>)");
+    /* A <fixture> with no answer at all. */
+    free(write_in(dir, "methods/zapiX.xml", "<!-- nothing -->\n<fixture>\n</fixture>"));
+    load_fails(dir, prefix, "2: <fixture> has no <answer>");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_duplicate_outcome)
+{
+    char *dir = scratch_set();
+    char *prefix = prefix_of(dir, "methods/zapiDup.xml", ":4:");
+    free(write_in(dir, "methods/zapiDup.xml",
+                  "<fixture>\n"
+                  "  <answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                  "  <answer outcome=\"y\"><response><error>0</error></response></answer>\n"
+                  "  <answer outcome=\"x\"><response><error>1</error></response></answer>\n"
+                  "</fixture>\n"));
+    load_fails(dir, prefix, "a second <answer> for outcome \"x\"");
+    free(prefix);
+    /* Two default answers are duplicates too. */
+    prefix = prefix_of(dir, "methods/zapiDup.xml", ":3:");
+    free(write_in(dir, "methods/zapiDup.xml",
+                  "<fixture>\n"
+                  "  <answer><response/></answer>\n"
+                  "  <answer outcome=\"\"><response/></answer>\n"
+                  "</fixture>\n"));
+    load_fails(dir, prefix, "a second <answer> for outcome \"\"");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_status)
+{
+    char *dir = scratch_set();
+    char *prefix = prefix_of(dir, "methods/zapiS.xml", ":2:");
+    const char *bad[] = {"abc", "199", "600", "", "20x", "-200", "2000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct buf xml = BUF_INIT, want = BUF_INIT;
+        buf_printf(&xml, "<fixture>\n<answer status=\"%s\"><response/></answer></fixture>", bad[i]);
+        buf_printf(&want, "status \"%s\" is not an HTTP status from 200 to 599", bad[i]);
+        free(write_in(dir, "methods/zapiS.xml", xml.data));
+        load_fails(dir, prefix, want.data);
+        buf_free(&xml);
+        buf_free(&want);
+    }
+    free(prefix);
+
+    /* Good ones are kept, per answer. */
+    free(write_in(dir, "methods/zapiS.xml",
+                  "<fixture>\n"
+                  "<answer status=\"401\"><response><error>1</error></response></answer>\n"
+                  "<answer outcome=\"teapot\" status=\"599\"><response><error>0</error>"
+                  "<methodResponse><methodErrorCode>42</methodErrorCode></methodResponse>"
+                  "</response></answer>\n"
+                  "<answer outcome=\"plain\" status=\"200\"><response><error>x</error>"
+                  "</response></answer>\n"
+                  "</fixture>"));
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *f = fixtures_method(fs, "zapiS");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fixture_answer(f, "")->status, 401);
+    ck_assert_int_eq(fixture_answer(f, "")->zapi_error, 1);
+    ck_assert_int_eq(fixture_answer(f, "")->method_error, -1);
+    ck_assert_int_eq(fixture_answer(f, "teapot")->status, 599);
+    ck_assert_int_eq(fixture_answer(f, "teapot")->zapi_error, 0);
+    ck_assert_int_eq(fixture_answer(f, "teapot")->method_error, 42);
+    ck_assert_int_eq(fixture_answer(f, "plain")->status, 200);
+    ck_assert_int_eq(fixture_answer(f, "plain")->zapi_error, -1); /* not a number */
+    ck_assert_ptr_eq(fixture_answer(f, "nothing"), fixture_answer(f, ""));
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_unknown_placeholder)
+{
+    char *dir = scratch_set();
+    char *prefix = prefix_of(dir, "methods/zapiP.xml", ":4:");
+    free(write_in(dir, "methods/zapiP.xml",
+                  "<?xml version=\"1.0\"?>\n"
+                  "<response>\n"
+                  "  <ok>{{request.zapiToken}}</ok>\n"
+                  "  <bad>{{bogus.thing}}</bad>\n"
+                  "</response>\n"));
+    load_fails(dir, prefix,
+               "placeholder {{bogus.thing}} does not start with a known name "
+               "(request, partner, agent, error, throttle, method, server)");
+    free(prefix);
+    /* Malformed, inside an <answer>. */
+    prefix = prefix_of(dir, "methods/zapiP.xml", ":3:");
+    free(write_in(dir, "methods/zapiP.xml",
+                  "<fixture>\n<answer><response>\n<x>{{ not valid }}</x>\n</response></answer>"
+                  "</fixture>\n"));
+    load_fails(dir, prefix, "malformed placeholder");
+    free(prefix);
+    /* In an error file. */
+    free(write_in(dir, "methods/zapiP.xml", "<response/>"));
+    free(write_in(dir, "errors/validation.xml",
+                  "<response>\n<message>{{error.message}} {{oops.x}}</message>\n</response>"));
+    prefix = prefix_of(dir, "errors/validation.xml", ":2:");
+    load_fails(dir, prefix, "{{oops.x}}");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_missing_dirs)
+{
+    char *dir = scratch_set();
+    char *methods = path_in(dir, "methods");
+    char *moved = path_in(dir, "methods-away");
+    ck_assert_int_eq(rename(methods, moved), 0);
+    struct buf want = BUF_INIT;
+    buf_printf(&want, "%s: cannot open the directory: No such file or directory", methods);
+    load_fails(dir, NULL, want.data);
+    buf_free(&want);
+    ck_assert_int_eq(rename(moved, methods), 0);
+    free(methods);
+    free(moved);
+
+    /* No registry. */
+    char *reg = path_in(dir, "registry.xml");
+    ck_assert_int_eq(unlink(reg), 0);
+    buf_printf(&want, "%s: cannot open", reg);
+    load_fails(dir, NULL, want.data);
+    buf_free(&want);
+    /* A broken registry is reported with its line. */
+    free(write_in(dir, "registry.xml", "<registry>\n<partner token=\"t\"/>\n</registry>"));
+    buf_printf(&want, "%s:2:", reg);
+    load_fails(dir, want.data, "needs a non-empty accountId attribute");
+    buf_free(&want);
+    free(reg);
+    free(dir);
+
+    /* No such directory at all. */
+    load_fails("/nonexistent/zapi-fixtures", "/nonexistent/zapi-fixtures/registry.xml",
+               "cannot open");
+}
+END_TEST
+
+START_TEST(test_authenticate_missing_outcome)
+{
+    char *dir = scratch_set();
+    /* The repository's file without its "inactive" answer. */
+    free(write_in(dir, "methods/zapiAgents_Authenticate.xml",
+                  "<fixture>\n"
+                  "  <answer outcome=\"found\"><response><error>0</error></response></answer>\n"
+                  "  <answer outcome=\"invalid-user\"><response><error>0</error></response>"
+                  "</answer>\n"
+                  "</fixture>\n"));
+    /* fixtures_load alone takes it: the outcomes are the methods' business. */
+    fixtures_release(load_ok(dir));
+    struct fixture_set *fs = (struct fixture_set *)1;
+    struct buf err = BUF_INIT;
+    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), -1);
+    ck_assert_ptr_null(fs);
+    ck_assert_ptr_nonnull(err.data);
+    ck_assert_ptr_nonnull(strstr(err.data, "methods/zapiAgents_Authenticate.xml: no <answer "
+                                           "outcome=\"inactive\">: zapiAgents_Authenticate can "
+                                           "answer with it"));
+    buf_free(&err);
+
+    /* A default answer does not stand in for a named outcome either. */
+    free(write_in(dir, "methods/zapiAgents_Authenticate.xml",
+                  "<response><error>0</error></response>\n"));
+    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.data, "no <answer outcome=\"found\">"));
+    buf_free(&err);
+
+    /* Without a fixture for the method at all, the set is fine (the method answers 99). */
+    char *p = path_in(dir, "methods/zapiAgents_Authenticate.xml");
+    ck_assert_int_eq(unlink(p), 0);
+    free(p);
+    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), 0);
+    ck_assert_ptr_null(fixtures_method(fs, "zapiAgents_Authenticate"));
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_bare_response_served_by_file_name)
+{
+    char *dir = scratch_set();
+    free(write_in(dir, "methods/zapiGetActivityCategories.xml",
+                  "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                  "<response><zapiVersion>2.1</zapiVersion><error>0</error><message>OK</message>"
+                  "<methodResponse><methodName>zapiGetActivityCategories</methodName>"
+                  "<categories><category><id>1</id></category><category><id>2</id></category>"
+                  "</categories><methodErrorCode>0</methodErrorCode>"
+                  "<methodErrorMessage><![CDATA[OK]]></methodErrorMessage></methodResponse>"
+                  "</response>\n"));
+    /* Files that are not fixtures are ignored. */
+    free(write_in(dir, "methods/README.txt", "not xml"));
+    free(write_in(dir, "methods/.hidden.xml", "<not well formed"));
+    free(write_in(dir, "methods/zapiPing.xml~", "<backup"));
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *f = fixtures_method(fs, "zapiGetActivityCategories");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->name, "zapiGetActivityCategories");
+    ck_assert_uint_eq(f->nanswers, 1);
+    const struct answer *a = fixture_answer(f, "");
+    ck_assert_int_eq(a->dynamic, 0);
+    ck_assert_int_eq(a->zapi_error, 0);
+    ck_assert_int_eq(a->method_error, 0);
+    ck_assert_ptr_nonnull(strstr(a->json.data, "\"categories\":{\"category\":[{\"id\":\"1\"},"
+                                               "{\"id\":\"2\"}]}"));
+    ck_assert_ptr_nonnull(strstr(a->xml.data, "<methodErrorMessage><![CDATA[OK]]>"));
+    ck_assert_ptr_null(fixtures_method(fs, "README"));
+    ck_assert_ptr_null(fixtures_method(fs, ".hidden"));
+    ck_assert_ptr_nonnull(fixtures_method(fs, "zapiPing"));
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_answer_fallback)
+{
+    /* The answer for the outcome, else the default one (no outcome attribute), else the first:
+     * never none, so a request is never left without a body. */
+    char *dir = scratch_set();
+    free(write_in(dir, "methods/zapiNamed.xml",
+                  "<fixture>\n"
+                  "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                  "<answer outcome=\"y\"><response><error>1</error></response></answer>\n"
+                  "</fixture>"));
+    free(write_in(dir, "methods/zapiDefault.xml",
+                  "<fixture>\n"
+                  "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                  "<answer><response><error>5</error></response></answer>\n"
+                  "</fixture>"));
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *named = fixtures_method(fs, "zapiNamed");
+    ck_assert_ptr_nonnull(named);
+    ck_assert_str_eq(fixture_answer(named, "y")->outcome, "y");
+    ck_assert_str_eq(fixture_answer(named, "x")->outcome, "x");
+    ck_assert_ptr_eq(fixture_answer(named, ""), &named->answers[0]);
+    ck_assert_ptr_eq(fixture_answer(named, "z"), &named->answers[0]);
+    const struct fixture *dflt = fixtures_method(fs, "zapiDefault");
+    ck_assert_ptr_nonnull(dflt);
+    ck_assert_str_eq(fixture_answer(dflt, "x")->outcome, "x");
+    ck_assert_int_eq(fixture_answer(dflt, "z")->zapi_error, 5);
+    ck_assert_int_eq(fixture_answer(dflt, "")->zapi_error, 5);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_error_fixture_with_status)
+{
+    char *dir = scratch_set();
+    free(write_in(dir, "errors/validation.xml",
+                  "<fixture><answer status=\"401\"><response><error>1</error>"
+                  "<message>{{error.message}}</message></response></answer></fixture>"));
+    struct fixture_set *fs = load_ok(dir);
+    const struct answer *a = fixture_answer(fixtures_error(fs, FIXTURE_ERR_VALIDATION), "");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->status, 401);
+    ck_assert_int_eq(a->dynamic, 1);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+static Suite *
+fixtures_suite(void)
+{
+    Suite *s = suite_create("fixtures");
+    TCase *tc = tcase_create("repo");
+    tcase_add_test(tc, test_repo_set);
+    tcase_add_test(tc, test_ping_static);
+    tcase_add_test(tc, test_authenticate_dynamic);
+    tcase_add_test(tc, test_error_fixtures);
+    tcase_add_test(tc, test_retain_release);
+    tcase_add_test(tc, test_zapi_load_repo);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("broken");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_missing_error_file);
+    tcase_add_test(tc, test_method_not_well_formed);
+    tcase_add_test(tc, test_method_wrong_root);
+    tcase_add_test(tc, test_fixture_structure_errors);
+    tcase_add_test(tc, test_duplicate_outcome);
+    tcase_add_test(tc, test_bad_status);
+    tcase_add_test(tc, test_unknown_placeholder);
+    tcase_add_test(tc, test_missing_dirs);
+    tcase_add_test(tc, test_authenticate_missing_outcome);
+    tcase_add_test(tc, test_bare_response_served_by_file_name);
+    tcase_add_test(tc, test_answer_fallback);
+    tcase_add_test(tc, test_error_fixture_with_status);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int
+main(void)
+{
+    envelope_global_init();
+    if (!mkdtemp(base)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    SRunner *sr = srunner_create(fixtures_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    xmlCleanupParser();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
