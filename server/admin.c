@@ -301,6 +301,7 @@ struct admin_call {
 static void
 health(struct admin_call *c)
 {
+    c->out->quiet = 1;
     char started[32];
     iso_time((double)c->srv->started_at, started, sizeof(started));
     reply(c->out, 200,

@@ -10,6 +10,8 @@
 
 #include "certgen.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,14 +61,70 @@ struct cert_paths {
     char srv_key[PATH_MAX];
 };
 
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 struct cert_spec {
     const char *subject;
     int is_ca;
     int days;
+    const char *names; /* server only: extra names, comma-separated (see certgen.h) */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define MAX_EXTRA_NAMES 16
+
+/* One extra subjectAltName: an IP address when it parses as one, else a DNS name. */
+struct san {
+    unsigned char tag; /* 2 dNSName, 7 iPAddress */
+    unsigned char value[256];
+    size_t len;
+};
+
+static int
+parse_names(const char *names, struct san *out, size_t max, size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (!names)
+        return 0;
+    const char *p = names;
+    while (*p) {
+        size_t len = strcspn(p, ", ");
+        if (len > 0) {
+            char name[256];
+            if (len >= sizeof(name) || *n == max) {
+                set_err(err, errlen, "certificate names: too many or too long (at most %zu names "
+                                     "of 253 characters)", max);
+                return -1;
+            }
+            memcpy(name, p, len);
+            name[len] = '\0';
+            struct san *s = &out[(*n)++];
+            if (inet_pton(AF_INET, name, s->value) == 1) {
+                s->tag = 7;
+                s->len = 4;
+            } else if (inet_pton(AF_INET6, name, s->value) == 1) {
+                s->tag = 7;
+                s->len = 16;
+            } else {
+                for (size_t i = 0; i < len; i++) {
+                    if (!isalnum((unsigned char)name[i]) && !strchr(".-*_", name[i])) {
+                        set_err(err, errlen, "certificate name \"%s\" is neither an IP address "
+                                             "nor a DNS name", name);
+                        return -1;
+                    }
+                }
+                s->tag = 2;
+                memcpy(s->value, name, len);
+                s->len = len;
+            }
+        }
+        p += len;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -248,17 +307,24 @@ write_general_name(unsigned char **p, unsigned char *start, unsigned char tag,
 /* subjectAltName = GeneralNames: DNS:localhost, IP:127.0.0.1, IP:::1. mbedTLS 2.28 has no setter,
  * so the DER is built here (backwards, as the asn1 writers work). */
 static int
-set_server_san(mbedtls_x509write_cert *crt)
+set_server_san(mbedtls_x509write_cert *crt, const char *names)
 {
     static const unsigned char dns[] = "localhost";
     static const unsigned char ipv4[4] = {127, 0, 0, 1};
     static const unsigned char ipv6[16] = {[15] = 1};
-    unsigned char buf[128];
+    struct san extra[MAX_EXTRA_NAMES];
+    size_t nextra = 0;
+    unsigned char buf[128 + MAX_EXTRA_NAMES * 260];
     unsigned char *p = buf + sizeof(buf);
     size_t len = 0;
     int ret;
 
-    /* Last entry first, so the DER reads DNS, IPv4, IPv6. */
+    if (parse_names(names, extra, MAX_EXTRA_NAMES, &nextra, NULL, 0) < 0)
+        return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+    /* Last entry first, so the DER reads DNS, IPv4, IPv6, then the extra names in order. */
+    for (size_t i = nextra; i > 0; i--)
+        MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, extra[i - 1].tag,
+                                                     extra[i - 1].value, extra[i - 1].len));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 7, ipv6, sizeof(ipv6)));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 7, ipv4, sizeof(ipv4)));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 2, dns, sizeof(dns) - 1));
@@ -467,7 +533,7 @@ make_cert(const struct cert_spec *spec, mbedtls_pk_context *subject_key,
         TRY("setting keyUsage",
             mbedtls_x509write_crt_set_key_usage(&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE));
         TRY("setting extendedKeyUsage", set_server_eku(&crt));
-        TRY("setting subjectAltName", set_server_san(&crt));
+        TRY("setting subjectAltName", set_server_san(&crt, spec->names));
     }
     TRY("setting subjectKeyIdentifier", mbedtls_x509write_crt_set_subject_key_identifier(&crt));
     TRY("setting authorityKeyIdentifier", mbedtls_x509write_crt_set_authority_key_identifier(&crt));
@@ -539,7 +605,7 @@ static int
 create_ca(const char *dir, const struct cert_paths *paths, mbedtls_ctr_drbg_context *drbg,
           mbedtls_x509_crt *ca, mbedtls_pk_context *ca_key, char *err, size_t errlen)
 {
-    static const struct cert_spec spec = {CA_SUBJECT, 1, CA_DAYS};
+    static const struct cert_spec spec = {CA_SUBJECT, 1, CA_DAYS, NULL};
     unsigned char pem[PEM_MAX];
     int ret;
 
@@ -566,8 +632,32 @@ create_ca(const char *dir, const struct cert_paths *paths, mbedtls_ctr_drbg_cont
 
 /* True when the server certificate and key exist, belong together, and verify against the CA for
  * localhost right now. Any failure just means "make a new one", so errors are not reported. */
+/* True when the certificate's subjectAltNames include every extra name asked for. */
 static int
-server_is_valid(const struct cert_paths *paths, mbedtls_x509_crt *ca)
+has_names(const mbedtls_x509_crt *crt, const char *names)
+{
+    struct san want[MAX_EXTRA_NAMES];
+    size_t n = 0;
+    if (parse_names(names, want, MAX_EXTRA_NAMES, &n, NULL, 0) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s && s->buf.p && !found;
+             s = s->next) {
+            unsigned char tag = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
+            found = tag == want[i].tag && s->buf.len == want[i].len &&
+                    (tag == 2 ? strncasecmp((const char *)s->buf.p, (const char *)want[i].value,
+                                            want[i].len) == 0
+                              : memcmp(s->buf.p, want[i].value, want[i].len) == 0);
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+static int
+server_is_valid(const struct cert_paths *paths, mbedtls_x509_crt *ca, const char *names)
 {
     mbedtls_x509_crt crt;
     mbedtls_pk_context key;
@@ -586,6 +676,8 @@ server_is_valid(const struct cert_paths *paths, mbedtls_x509_crt *ca)
     if (mbedtls_x509_crt_verify(&crt, ca, NULL, SERVER_HOSTNAME, &flags, NULL, NULL) != 0 ||
         flags != 0)
         goto out;
+    if (!has_names(&crt, names))
+        goto out;
     ok = 1;
 out:
     mbedtls_pk_free(&key);
@@ -595,10 +687,11 @@ out:
 
 /* Makes a new server key and certificate signed by the CA, checks it verifies, writes both. */
 static int
-create_server(const char *dir, const struct cert_paths *paths, mbedtls_ctr_drbg_context *drbg,
-              mbedtls_x509_crt *ca, mbedtls_pk_context *ca_key, char *err, size_t errlen)
+create_server(const char *dir, const struct cert_paths *paths, const char *names,
+              mbedtls_ctr_drbg_context *drbg, mbedtls_x509_crt *ca, mbedtls_pk_context *ca_key,
+              char *err, size_t errlen)
 {
-    static const struct cert_spec spec = {SERVER_SUBJECT, 0, SERVER_DAYS};
+    const struct cert_spec spec = {SERVER_SUBJECT, 0, SERVER_DAYS, names};
     unsigned char pem[PEM_MAX];
     mbedtls_pk_context key;
     mbedtls_x509_crt crt;
@@ -649,7 +742,7 @@ out:
 #define STAMP_NAME CERTGEN_STAMP
 
 static int
-stamp_compute(const struct cert_paths *paths, char hex[65])
+stamp_compute(const struct cert_paths *paths, const char *names, char hex[65])
 {
     const char *files[] = {paths->ca_cert, paths->ca_key, paths->srv_cert, paths->srv_key};
     mbedtls_sha256_context sha;
@@ -668,6 +761,9 @@ stamp_compute(const struct cert_paths *paths, char hex[65])
             mbedtls_sha256_update_ret(&sha, chunk, n);
         fclose(f);
     }
+    /* The names asked for are part of what was checked. */
+    if (names && *names)
+        mbedtls_sha256_update_ret(&sha, (const unsigned char *)names, strlen(names));
     mbedtls_sha256_finish_ret(&sha, hash);
     mbedtls_sha256_free(&sha);
     for (int i = 0; i < 32; i++)
@@ -683,10 +779,10 @@ stamp_path(const char *dir, char *out, size_t len)
 
 /* True when the stamp matches the files and the server certificate is within its dates. */
 static int
-stamp_valid(const char *dir, const struct cert_paths *paths)
+stamp_valid(const char *dir, const struct cert_paths *paths, const char *names)
 {
     char path[PATH_MAX], want[65], got[80] = "";
-    if (stamp_path(dir, path, sizeof(path)) < 0 || stamp_compute(paths, want) < 0)
+    if (stamp_path(dir, path, sizeof(path)) < 0 || stamp_compute(paths, names, want) < 0)
         return 0;
     FILE *f = fopen(path, "r");
     if (!f)
@@ -706,15 +802,21 @@ stamp_valid(const char *dir, const struct cert_paths *paths)
 }
 
 static void
-stamp_write(const char *dir, const struct cert_paths *paths)
+stamp_write(const char *dir, const struct cert_paths *paths, const char *names)
 {
     char hex[65];
-    if (stamp_compute(paths, hex) == 0)
+    if (stamp_compute(paths, names, hex) == 0)
         write_file_atomic(dir, STAMP_NAME, hex, 64, 0644, NULL, 0);
 }
 
 int
 certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
+{
+    return certgen_ensure_names(dir, NULL, generated, err, errlen);
+}
+
+int
+certgen_ensure_names(const char *dir, const char *names, int *generated, char *err, size_t errlen)
 {
     static const char pers[] = "zapi-mock certgen";
     struct cert_paths paths;
@@ -745,7 +847,11 @@ certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
         goto out;
     if (make_dirs(dir, err, errlen) != 0)
         goto out;
-    if (stamp_valid(dir, &paths)) {
+    struct san parsed[MAX_EXTRA_NAMES];
+    size_t nparsed;
+    if (parse_names(names, parsed, MAX_EXTRA_NAMES, &nparsed, err, errlen) < 0)
+        goto out;
+    if (stamp_valid(dir, &paths, names)) {
         rc = 0;
         goto out;
     }
@@ -770,15 +876,15 @@ certgen_ensure(const char *dir, int *generated, char *err, size_t errlen)
         made = 2;
     }
 
-    if (made == 2 || !server_is_valid(&paths, &ca)) {
-        if (create_server(dir, &paths, &drbg, &ca, &ca_key, err, errlen) != 0)
+    if (made == 2 || !server_is_valid(&paths, &ca, names)) {
+        if (create_server(dir, &paths, names, &drbg, &ca, &ca_key, err, errlen) != 0)
             goto out;
         if (made == 0)
             made = 1;
     }
     if (generated)
         *generated = made;
-    stamp_write(dir, &paths);
+    stamp_write(dir, &paths, names);
     rc = 0;
 out:
     mbedtls_pk_free(&ca_key);

@@ -18,6 +18,11 @@
  * *generated is set to 0 (nothing done), 1 (server cert made) or 2 (CA and server cert made).
  * Returns 0, or -1 with a message in err naming the file and the reason. */
 int certgen_ensure(const char *dir, int *generated, char *err, size_t errlen);
+/* The same, with extra names for the server certificate: comma-separated DNS names or IP
+ * addresses (a CI service name such as "zapi-mock"), at most 16. A certificate lacking one is
+ * issued again from the same CA. */
+int certgen_ensure_names(const char *dir, const char *names, int *generated, char *err,
+                         size_t errlen);
 /* clang-format on */
 
 #endif

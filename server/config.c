@@ -25,6 +25,8 @@ static const struct option_def defs[] = {
      "where the development CA and server certificate live; made on first start (default certs)"},
     {"cert", OPT_STRING, F(cert_file), "FILE", "your own PEM certificate chain (with --key)"},
     {"key", OPT_STRING, F(key_file), "FILE", "your own PEM private key (with --cert)"},
+    {"cert-names", OPT_STRING, F(cert_names), "NAMES",
+     "extra DNS names or IPs for the generated certificate, comma-separated (e.g. zapi-mock)"},
     {"no-tls", OPT_FLAG, F(no_tls), NULL, "serve plain HTTP instead of HTTPS"},
     {"log-level", OPT_LEVEL, F(log_level), "LEVEL", "error, warn, info or debug (default info)"},
     {"error-status", OPT_STATUS, F(error_status), "CODE",
@@ -300,6 +302,7 @@ config_free(struct config *cfg)
     free(cfg->certs_dir);
     free(cfg->cert_file);
     free(cfg->key_file);
+    free(cfg->cert_names);
     free(cfg->port_file);
     free(cfg->admin_token);
     memset(cfg, 0, sizeof(*cfg));

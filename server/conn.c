@@ -192,8 +192,9 @@ log_request(struct conn *c, const struct http_request *req, const struct route_r
 {
     char token[24];
     zapi_token_short(r->res.token, token, sizeof(token));
-    log_info(&c->srv->log, "request peer=%s http=\"%s %.64s\" method=%s token=%s status=%d "
-                           "error=%d methodError=%d us=%ld",
+    log_msg(&c->srv->log, r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+            "request peer=%s http=\"%s %.64s\" method=%s token=%s status=%d "
+            "error=%d methodError=%d us=%ld",
              c->peer, http_method_str(req->method), req->url.data ? req->url.data : "",
              r->res.method[0] ? r->res.method : "-", token, r->res.status, r->res.zapi_error,
              r->res.method_error, us);

@@ -12,6 +12,7 @@ struct route_result {
     struct zapi_result res;
     const char *content_type;
     int zapi;          /* a ZAPI exchange: goes into the client's journal */
+    int quiet;         /* logged at debug level (health checks every few seconds) */
     char headers[256]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
 };
 

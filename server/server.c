@@ -163,7 +163,8 @@ setup_tls(struct server *srv, struct buf *err)
     } else {
         char why[512];
         int generated = 0;
-        if (certgen_ensure(cfg->certs_dir, &generated, why, sizeof(why)) < 0) {
+        if (certgen_ensure_names(cfg->certs_dir, cfg->cert_names, &generated, why,
+                                 sizeof(why)) < 0) {
             buf_printf(err, "certificates: %s", why);
             return -1;
         }

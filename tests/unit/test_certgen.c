@@ -725,6 +725,60 @@ START_TEST(test_stamp_skips_checks_until_files_change)
 }
 END_TEST
 
+/* Extra names (a CI service name, an address) go into the certificate; asking for a name it lacks
+ * issues a new one from the same CA. */
+START_TEST(test_extra_names)
+{
+    char err[512] = "";
+    int generated = -1;
+    mbedtls_x509_crt ca, srv;
+    uint32_t flags = 0;
+    char path[PATH_MAX];
+
+    ck_assert_int_eq(certgen_ensure_names(tmpdir, "zapi-mock, 10.1.2.3,fd00::7", &generated, err,
+                                          sizeof(err)), 0);
+    ck_assert_int_eq(generated, 2);
+    size_t ca_len = 0;
+    char *ca_before = slurp(tmpdir, CERTGEN_CA_CERT, &ca_len);
+    mbedtls_x509_crt_init(&ca);
+    mbedtls_x509_crt_init(&srv);
+    path_in(path, tmpdir, CERTGEN_CA_CERT);
+    ck_assert_int_eq(mbedtls_x509_crt_parse_file(&ca, path), 0);
+    path_in(path, tmpdir, CERTGEN_SERVER_CERT);
+    ck_assert_int_eq(mbedtls_x509_crt_parse_file(&srv, path), 0);
+    ck_assert_int_eq(mbedtls_x509_crt_verify(&srv, &ca, NULL, "zapi-mock", &flags, NULL, NULL), 0);
+    ck_assert_int_eq(mbedtls_x509_crt_verify(&srv, &ca, NULL, "localhost", &flags, NULL, NULL), 0);
+    int ips = 0;
+    for (const mbedtls_x509_sequence *s = &srv.subject_alt_names; s && s->buf.p; s = s->next) {
+        if ((s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) == 7 && s->buf.len == 4 &&
+            memcmp(s->buf.p, "\x0a\x01\x02\x03", 4) == 0)
+            ips++;
+        if ((s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) == 7 && s->buf.len == 16 &&
+            s->buf.p[0] == 0xfd && s->buf.p[15] == 7)
+            ips++;
+    }
+    ck_assert_int_eq(ips, 2);
+    mbedtls_x509_crt_free(&srv);
+    mbedtls_x509_crt_free(&ca);
+
+    /* Same names: nothing to do. Fewer names: the certificate still covers them. */
+    ck_assert_int_eq(certgen_ensure_names(tmpdir, "zapi-mock,10.1.2.3,fd00::7", &generated, err,
+                                          sizeof(err)), 0);
+    ck_assert_int_eq(generated, 0);
+    ensure_ok(tmpdir, 0);
+    /* A new name: a new server certificate, same CA. */
+    ck_assert_int_eq(certgen_ensure_names(tmpdir, "other.test", &generated, err, sizeof(err)), 0);
+    ck_assert_int_eq(generated, 1);
+    char *ca_after = slurp(tmpdir, CERTGEN_CA_CERT, NULL);
+    ck_assert_str_eq(ca_before, ca_after);
+    free(ca_before);
+    free(ca_after);
+    /* Not a name at all. */
+    ck_assert_int_eq(certgen_ensure_names(tmpdir, "bad/name", &generated, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "bad") != NULL, "err: %s", err);
+}
+END_TEST
+
 START_TEST(test_mismatched_ca_key_is_reported)
 {
     char other[PATH_MAX], err[512] = "";
@@ -778,6 +832,7 @@ certgen_suite(void)
     tcase_add_test(tc, test_unreadable_ca_is_reported_not_replaced);
     tcase_add_test(tc, test_mismatched_ca_key_is_reported);
     tcase_add_test(tc, test_stamp_skips_checks_until_files_change);
+    tcase_add_test(tc, test_extra_names);
     tcase_add_test(tc, test_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
