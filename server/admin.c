@@ -81,9 +81,9 @@ throttle_state(struct server *srv, const struct fixture_set *fs)
         json_array_append_new(clients, c);
     }
     return json_pack("{s:b,s:i,s:f,s:i,s:i,s:o,s:o}", "enabled",
-                     s.limit > 0 || s.every > 0 || n > 0, "limit", (int)s.limit, "window",
-                     s.window, "every", (int)s.every, "status", srv->throttle_status, "forced",
-                     forced, "clients", clients);
+                     s.limit > 0 || s.every > 0 || n > 0, "limit", (int)s.limit, "window", s.window,
+                     "every", (int)s.every, "status", srv->throttle_status, "forced", forced,
+                     "clients", clients);
 }
 
 /* Everything in a change request is validated before anything is applied. */
@@ -165,8 +165,9 @@ parse_change(struct server *srv, json_t *body, struct throttle_change *ch, struc
         for (const char *const *k = known; *k; k++)
             ok |= strcmp(*k, key) == 0;
         if (!ok) {
-            buf_printf(why, "unknown field \"%.40s\" (known: limit, window, every, status, force, "
-                            "lift, reset)",
+            buf_printf(why,
+                       "unknown field \"%.40s\" (known: limit, window, every, status, force, "
+                       "lift, reset)",
                        key);
             return -1;
         }
@@ -221,7 +222,7 @@ static void
 throttle_endpoint(struct server *srv, const struct http_request *req, const struct fixture_set *fs,
                   struct route_result *out)
 {
-    if (req->method == HTTP_GET) {
+    if (req->method == HTTP_GET || req->method == HTTP_HEAD) {
         reply(out, 200, throttle_state(srv, fs));
         return;
     }
@@ -334,8 +335,8 @@ reload(struct admin_call *c)
                         "fixtures", fixtures_info(c->fs)));
     } else {
         struct fixture_set *fs = server_fixtures(c->srv);
-        reply(c->out, 200, json_pack("{s:s,s:o}", "status", "reloaded", "fixtures",
-                                     fixtures_info(fs)));
+        reply(c->out, 200,
+              json_pack("{s:s,s:o}", "status", "reloaded", "fixtures", fixtures_info(fs)));
         fixtures_release(fs);
     }
     buf_free(&err);
@@ -441,6 +442,8 @@ static const struct admin_route routes[] = {
 static int
 method_allowed(const char *methods, enum http_method m)
 {
+    if (m == HTTP_HEAD) /* wherever GET is (the connection sends no body) */
+        m = HTTP_GET;
     const char *name = http_method_str(m);
     size_t n = strlen(name);
     for (const char *p = methods; (p = strstr(p, name)); p += n)
@@ -476,14 +479,15 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
         return;
     }
     if (!srv->cfg->admin_token && !peer_is_loopback) {
-        reply_error(out, 403, "the admin API answers loopback clients only; start the server "
-                              "with --admin-token to open it to others");
+        reply_error(out, 403,
+                    "the admin API answers loopback clients only; start the server "
+                    "with --admin-token to open it to others");
         return;
     }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct admin_route *r = &routes[i];
-        int match = r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0
-                              : strcmp(path, r->path) == 0;
+        int match =
+            r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0;
         if (!match)
             continue;
         if (r->methods && !method_allowed(r->methods, req->method)) {
@@ -499,6 +503,7 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
         fixtures_release(call.fs);
         return;
     }
-    reply_error(out, 404, "no such admin endpoint: health, metrics, reload, throttle, clients, "
-                          "clients/{token}/requests, requests");
+    reply_error(out, 404,
+                "no such admin endpoint: health, metrics, reload, throttle, clients, "
+                "clients/{token}/requests, requests");
 }

@@ -92,8 +92,10 @@ parse_names(const char *names, struct san *out, size_t max, size_t *n, char *err
         if (len > 0) {
             char name[256];
             if (len >= sizeof(name) || *n == max) {
-                set_err(err, errlen, "certificate names: too many or too long (at most %zu names "
-                                     "of 253 characters)", max);
+                set_err(err, errlen,
+                        "certificate names: too many or too long (at most %zu names "
+                        "of 253 characters)",
+                        max);
                 return -1;
             }
             memcpy(name, p, len);
@@ -108,8 +110,10 @@ parse_names(const char *names, struct san *out, size_t max, size_t *n, char *err
             } else {
                 for (size_t i = 0; i < len; i++) {
                     if (!isalnum((unsigned char)name[i]) && !strchr(".-*_", name[i])) {
-                        set_err(err, errlen, "certificate name \"%s\" is neither an IP address "
-                                             "nor a DNS name", name);
+                        set_err(err, errlen,
+                                "certificate name \"%s\" is neither an IP address "
+                                "nor a DNS name",
+                                name);
                         return -1;
                     }
                 }
@@ -124,7 +128,6 @@ parse_names(const char *names, struct san *out, size_t max, size_t *n, char *err
     }
     return 0;
 }
-
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -323,8 +326,8 @@ set_server_san(mbedtls_x509write_cert *crt, const char *names)
         return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
     /* Last entry first, so the DER reads DNS, IPv4, IPv6, then the extra names in order. */
     for (size_t i = nextra; i > 0; i--)
-        MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, extra[i - 1].tag,
-                                                     extra[i - 1].value, extra[i - 1].len));
+        MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, extra[i - 1].tag, extra[i - 1].value,
+                                                     extra[i - 1].len));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 7, ipv6, sizeof(ipv6)));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 7, ipv4, sizeof(ipv4)));
     MBEDTLS_ASN1_CHK_ADD(len, write_general_name(&p, buf, 2, dns, sizeof(dns) - 1));

@@ -311,10 +311,11 @@ config_free(struct config *cfg)
 void
 config_usage(FILE *out, const char *prog)
 {
-    fprintf(out,
-            "Usage: %s [OPTION]...\n"
-            "A mock of Zaui's ZAPI: answers ZAPI requests (XML or JSON) over HTTPS from fixtures.\n\n",
-            prog);
+    fprintf(
+        out,
+        "Usage: %s [OPTION]...\n"
+        "A mock of Zaui's ZAPI: answers ZAPI requests (XML or JSON) over HTTPS from fixtures.\n\n",
+        prog);
     for (size_t i = 0; i < NDEFS; i++) {
         char flag[64], env[64];
         snprintf(flag, sizeof(flag), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",

@@ -18,8 +18,8 @@ struct config {
     char *certs_dir;
     char *cert_file; /* NULL: certs_dir/server.pem, generated when missing */
     char *key_file;
-    char *cert_names; /* extra names for the generated certificate, comma-separated */
-    char *port_file; /* where to write the bound ports, one per line (for tests) */
+    char *cert_names;  /* extra names for the generated certificate, comma-separated */
+    char *port_file;   /* where to write the bound ports, one per line (for tests) */
     char *admin_token; /* NULL: admin API for loopback peers only */
     int watch;         /* reload when files under fixtures_dir change */
     unsigned journal_size;

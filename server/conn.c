@@ -45,7 +45,7 @@ struct conn {
     enum timer_kind timer;
     int close_after_write;
     int read_paused; /* input held back while too much output waits */
-    int dead; /* freed at the end of the current event callback */
+    int dead;        /* freed at the end of the current event callback */
 };
 
 static void
@@ -156,8 +156,8 @@ write_response(struct conn *c, const struct route_result *r, int keep_alive, int
     buf_printf(s,
                "HTTP/1.1 %d %s\r\nServer: zapi-mock/%s\r\nDate: %s\r\nContent-Type: %s\r\n"
                "Content-Length: %zu\r\n",
-               res->status, http_status_text(res->status), ZAPI_MOCK_VERSION,
-               server_date(c->srv), r->content_type, res->body.len);
+               res->status, http_status_text(res->status), ZAPI_MOCK_VERSION, server_date(c->srv),
+               r->content_type, res->body.len);
     if (res->retry_after >= 0)
         buf_printf(s, "Retry-After: %d\r\n", res->retry_after);
     buf_append_str(s, r->headers);
@@ -187,17 +187,16 @@ elapsed_us(const struct timespec *t0)
 }
 
 static void
-log_request(struct conn *c, const struct http_request *req, const struct route_result *r,
-            long us)
+log_request(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
 {
     char token[24];
     zapi_token_short(r->res.token, token, sizeof(token));
     log_msg(&c->srv->log, r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
             "request peer=%s http=\"%s %.64s\" method=%s token=%s status=%d "
             "error=%d methodError=%d us=%ld",
-             c->peer, http_method_str(req->method), req->url.data ? req->url.data : "",
-             r->res.method[0] ? r->res.method : "-", token, r->res.status, r->res.zapi_error,
-             r->res.method_error, us);
+            c->peer, http_method_str(req->method), req->url.data ? req->url.data : "",
+            r->res.method[0] ? r->res.method : "-", token, r->res.status, r->res.zapi_error,
+            r->res.method_error, us);
 }
 
 static void

@@ -214,8 +214,8 @@ parse_json(const char *body, size_t len, struct buf *err)
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        buf_printf(err, "JSON request is not valid: line %d, column %d: %s", jerr.line,
-                   jerr.column, jerr.text);
+        buf_printf(err, "JSON request is not valid: line %d, column %d: %s", jerr.line, jerr.column,
+                   jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {

@@ -13,9 +13,9 @@ enum body_format { FORMAT_XML, FORMAT_JSON };
 #define ENVELOPE_MAX_JSON_DEPTH 64
 
 struct envelope {
-    xmlDoc *doc;      /* root element <request> */
-    xmlNode *method;  /* <zapiMethod> */
-    char *token;      /* trimmed text, NULL when the element is absent */
+    xmlDoc *doc;     /* root element <request> */
+    xmlNode *method; /* <zapiMethod> */
+    char *token;     /* trimmed text, NULL when the element is absent */
     char *account_id;
     char *user_id;
     char *method_name; /* never NULL after a successful parse */

@@ -8,7 +8,7 @@
 #include "render.h"
 #include "xmlfile.h"
 
-const char *const fixture_namespaces[] = {"request", "partner", "agent",  "error",
+const char *const fixture_namespaces[] = {"request",  "partner", "agent",  "error",
                                           "throttle", "method",  "server", NULL};
 
 static const char *const error_names[FIXTURE_ERR_COUNT] = {
@@ -121,8 +121,7 @@ load_answer(struct fixture *f, xmlNode *node, struct buf *err)
         return -1;
     a->response = only_element_child(node);
     if (!a->response || strcmp((const char *)a->response->name, "response") != 0) {
-        buf_printf(err, "%s:%ld: <answer> must hold exactly one <response> element", f->path,
-                   line);
+        buf_printf(err, "%s:%ld: <answer> must hold exactly one <response> element", f->path, line);
         return -1;
     }
     return prepare_answer(a, f->path, err);
@@ -159,8 +158,8 @@ load_fixture(struct fixture *f, const char *path, const char *name, struct buf *
             n++;
         }
     } else {
-        buf_printf(err, "%s:%ld: the root element must be <response> or <fixture>, not <%s>",
-                   path, xmlGetLineNo(root), root->name);
+        buf_printf(err, "%s:%ld: the root element must be <response> or <fixture>, not <%s>", path,
+                   xmlGetLineNo(root), root->name);
         return -1;
     }
     if (n == 0) {

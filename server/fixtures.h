@@ -21,13 +21,13 @@ enum fixture_error {
 };
 
 struct answer {
-    char *outcome;       /* "" for the default answer */
-    int status;          /* HTTP status from status="", 0 when unset */
-    xmlNode *response;   /* the <response> element, owned by the fixture's document */
-    int dynamic;         /* holds placeholders: rendered per request */
-    struct buf xml;      /* pre-rendered bodies of a static answer */
+    char *outcome;     /* "" for the default answer */
+    int status;        /* HTTP status from status="", 0 when unset */
+    xmlNode *response; /* the <response> element, owned by the fixture's document */
+    int dynamic;       /* holds placeholders: rendered per request */
+    struct buf xml;    /* pre-rendered bodies of a static answer */
     struct buf json;
-    int zapi_error;      /* <error> and <methodErrorCode> of a static answer, else -1 */
+    int zapi_error; /* <error> and <methodErrorCode> of a static answer, else -1 */
     int method_error;
 };
 

@@ -16,7 +16,10 @@ struct http_limits {
     unsigned max_headers;    /* header lines; more -> 431 */
 };
 
-#define HTTP_LIMITS_DEFAULT {1024 * 1024, 8192, 32 * 1024, 100}
+#define HTTP_LIMITS_DEFAULT                                                                        \
+    {                                                                                              \
+        1024 * 1024, 8192, 32 * 1024, 100                                                          \
+    }
 
 struct http_request {
     enum http_method method;
@@ -41,9 +44,9 @@ struct http_in {
     http_parser parser;
     struct http_limits limits;
     struct http_request req;
-    struct buf field; /* header name being read */
-    struct buf value; /* header value being read */
-    struct buf line;  /* request line, checked once complete */
+    struct buf field;     /* header name being read */
+    struct buf value;     /* header value being read */
+    struct buf line;      /* request line, checked once complete */
     uint64_t chunk_left;  /* bytes of the current chunk still to come */
     int check_crlf;       /* the next byte fed must end a chunk's data */
     const char *feed_end; /* end of the bytes being parsed */
@@ -61,7 +64,8 @@ struct http_in {
 void http_in_init(struct http_in *in, const struct http_limits *limits);
 void http_in_free(struct http_in *in);
 /* Parses up to len bytes; *consumed says how many were used. Call again with the rest. */
-enum http_in_result http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed);
+enum http_in_result http_in_feed(struct http_in *in, const char *data, size_t len,
+                                 size_t *consumed);
 /* Tells the parser the peer closed: a request cut short becomes an error. */
 int http_in_eof(struct http_in *in);
 /* Forgets the finished request and gets ready for the next one on the connection. */

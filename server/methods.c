@@ -23,8 +23,8 @@ agents_authenticate(struct method_call *c)
         buf_printf(&c->message, "Invalid user: wrong password for agent \"%.64s\"", user.data);
         outcome = "invalid-user";
     } else if (registry_agent_expired(a, c->today)) {
-        buf_printf(&c->message, "Agent account \"%.64s\" is inactive: it expired on %s",
-                   user.data, a->expiry_date);
+        buf_printf(&c->message, "Agent account \"%.64s\" is inactive: it expired on %s", user.data,
+                   a->expiry_date);
         c->agent = a;
         outcome = "inactive";
     } else {

@@ -12,7 +12,7 @@ struct registry {
     size_t npartners;
     struct agent *agents; /* sorted by username */
     size_t nagents;
-    char **owned;       /* trimmed copies of values */
+    char **owned; /* trimmed copies of values */
     size_t nowned;
 };
 
@@ -46,8 +46,8 @@ attr(struct registry *reg, const xmlNode *node, const char *name)
     while (s < b.len && (b.data[s] == ' ' || b.data[s] == '\t' || b.data[s] == '\n'))
         s++;
     buf_consume(&b, s);
-    while (b.len && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t' ||
-                     b.data[b.len - 1] == '\n'))
+    while (b.len &&
+           (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t' || b.data[b.len - 1] == '\n'))
         b.data[--b.len] = '\0';
     return keep(reg, &b);
 }
@@ -84,8 +84,9 @@ static int
 load_partner(struct registry *reg, const xmlNode *node, const char *path, struct partner *p,
              struct buf *err)
 {
-    static const char *const allowed[] = {"token", "accountId", "userId", "affiliateUsername",
-                                          "organisation", "throttleLimit", "throttleWindow", NULL};
+    static const char *const allowed[] = {
+        "token",        "accountId",     "userId",         "affiliateUsername",
+        "organisation", "throttleLimit", "throttleWindow", NULL};
     long line = xmlGetLineNo(node);
     if (check_attrs(node, allowed, path, err) < 0)
         return -1;
@@ -123,7 +124,8 @@ load_partner(struct registry *reg, const xmlNode *node, const char *path, struct
         char *end;
         p->throttle_window = strtod(window, &end);
         if (*end || !(p->throttle_window > 0 && p->throttle_window <= 86400)) {
-            buf_printf(err, "%s:%ld: throttleWindow \"%s\" is not a number of seconds in (0, 86400]",
+            buf_printf(err,
+                       "%s:%ld: throttleWindow \"%s\" is not a number of seconds in (0, 86400]",
                        path, line, window);
             return -1;
         }

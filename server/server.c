@@ -126,8 +126,8 @@ bind_all(struct server *srv, struct buf *err)
             buf_free(&ports);
             return -1;
         }
-        srv->listeners[i] = evconnlistener_new(srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 0,
-                                               fd);
+        srv->listeners[i] =
+            evconnlistener_new(srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 0, fd);
         if (!srv->listeners[i]) {
             close(fd);
             buf_printf(err, "--listen %s: cannot watch the socket", srv->cfg->listen[i]);
@@ -163,14 +163,15 @@ setup_tls(struct server *srv, struct buf *err)
     } else {
         char why[512];
         int generated = 0;
-        if (certgen_ensure_names(cfg->certs_dir, cfg->cert_names, &generated, why,
-                                 sizeof(why)) < 0) {
+        if (certgen_ensure_names(cfg->certs_dir, cfg->cert_names, &generated, why, sizeof(why)) <
+            0) {
             buf_printf(err, "certificates: %s", why);
             return -1;
         }
         if (generated == 2)
-            log_info(&srv->log, "generated a development CA %s/%s and a server certificate: "
-                                "clients trust it with e.g. curl --cacert %s/%s",
+            log_info(&srv->log,
+                     "generated a development CA %s/%s and a server certificate: "
+                     "clients trust it with e.g. curl --cacert %s/%s",
                      cfg->certs_dir, CERTGEN_CA_CERT, cfg->certs_dir, CERTGEN_CA_CERT);
         else if (generated == 1)
             log_info(&srv->log, "issued a new server certificate from %s/%s", cfg->certs_dir,
@@ -266,8 +267,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     log_info(&srv->log, "%s: finishing requests in flight, then stopping",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
     srv->draining = 1;
+    /* Close, not pause: a paused socket still lets the kernel queue new connections that would
+     * then hang until exit. Closed, they are refused at once. */
     for (size_t i = 0; i < srv->nlisteners; i++)
-        evconnlistener_disable(srv->listeners[i]);
+        evconnlistener_free(srv->listeners[i]);
+    srv->nlisteners = 0;
     conn_drain_all(srv);
     if (srv->open_conns == 0) {
         event_base_loopexit(srv->base, NULL);

@@ -24,11 +24,11 @@ struct server {
     pthread_mutex_t fixtures_lock; /* guards the swap of fixtures on reload */
     struct fixture_set *fixtures;  /* the set new requests use: take it with server_fixtures() */
     struct watch *watch;           /* --watch */
-    struct tls_server *tls;       /* NULL with --no-tls */
-    struct throttle *throttle;    /* per-client limits; settings changeable at run time */
-    struct journal *journal;      /* the last requests of each client */
+    struct tls_server *tls;        /* NULL with --no-tls */
+    struct throttle *throttle;     /* per-client limits; settings changeable at run time */
+    struct journal *journal;       /* the last requests of each client */
     struct metrics *metrics;
-    int throttle_status;          /* HTTP status of throttled answers */
+    int throttle_status; /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     struct event *sig_int;

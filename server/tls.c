@@ -108,8 +108,8 @@ configure(struct tls_server *s, struct buf *err)
 }
 
 int
-tls_server_new(const char *cert_file, const char *key_file, int check_pair,
-               struct tls_server **out, struct buf *err)
+tls_server_new(const char *cert_file, const char *key_file, int check_pair, struct tls_server **out,
+               struct buf *err)
 {
     *out = NULL;
     struct tls_server *s = calloc(1, sizeof(*s));
@@ -125,8 +125,8 @@ tls_server_new(const char *cert_file, const char *key_file, int check_pair,
     mbedtls_ctr_drbg_init(&s->drbg);
     mbedtls_ssl_ticket_init(&s->tickets);
     static const unsigned char pers[] = "zapi-mock tls";
-    int rc = mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy, pers,
-                                   sizeof(pers) - 1);
+    int rc =
+        mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy, pers, sizeof(pers) - 1);
     if (rc != 0) {
         fail(err, "seeding the random generator", NULL, rc);
         tls_server_free(s);
@@ -190,8 +190,8 @@ tls_server_describe(const struct tls_server *s, struct buf *out)
     mbedtls_x509_dn_gets(issuer, sizeof(issuer), &crt->issuer);
     unsigned char hash[32];
     mbedtls_sha256_ret(crt->raw.p, crt->raw.len, hash, 0);
-    buf_printf(out, "certificate %s: subject \"%s\", issuer \"%s\", names ", s->cert_file,
-               subject, issuer);
+    buf_printf(out, "certificate %s: subject \"%s\", issuer \"%s\", names ", s->cert_file, subject,
+               issuer);
     describe_names(crt, out);
     buf_printf(out, ", expires %04d-%02d-%02d, sha256 ", crt->valid_to.year, crt->valid_to.mon,
                crt->valid_to.day);
@@ -354,4 +354,3 @@ tls_transport_new(struct tls_server *srv, int fd, struct evbuffer *out, struct t
     t->impl = c;
     return 0;
 }
-

@@ -91,8 +91,8 @@ xmlfile_read(const char *path, struct buf *err)
         int line = 1;
         for (const char *p = text.data; at && p < at; p++)
             line += *p == '\n';
-        buf_printf(err, "%s:%d: a DOCTYPE is not allowed in fixtures (no DTDs, no entities)",
-                   path, line);
+        buf_printf(err, "%s:%d: a DOCTYPE is not allowed in fixtures (no DTDs, no entities)", path,
+                   line);
         xmlFreeDoc(doc);
         doc = NULL;
     }

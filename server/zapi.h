@@ -15,12 +15,13 @@
 /* What a throttle said about one request of a validated partner. */
 struct zapi_throttle_verdict {
     int throttled;
-    double wait;   /* exact seconds until this client's next request is admitted */
+    double wait;      /* exact seconds until this client's next request is admitted */
     const char *rule; /* "limit", "every", "forced" */
 };
 
 /* Asks the throttle about a request from partner p; fills v. */
-typedef void (*zapi_throttle_fn)(void *ctx, const struct partner *p, struct zapi_throttle_verdict *v);
+typedef void (*zapi_throttle_fn)(void *ctx, const struct partner *p,
+                                 struct zapi_throttle_verdict *v);
 
 struct zapi_env {
     const struct fixture_set *fixtures;
@@ -35,27 +36,25 @@ struct zapi_result {
     int status;
     enum body_format format;
     struct buf body;
-    char method[80];  /* for the log: the method name as sent, cut and made printable */
-    char token[80];   /* for the log: the token as sent, cut and made printable */
+    char method[80]; /* for the log: the method name as sent, cut and made printable */
+    char token[80];  /* for the log: the token as sent, cut and made printable */
     char client[REGISTRY_MAX_TOKEN + 1]; /* the validated partner's token, "" when none */
-    int zapi_error;   /* -1 when the body has none */
-    int method_error; /* -1 when the body has none */
-    int retry_after;  /* seconds for a Retry-After header, -1 for none */
+    int zapi_error;                      /* -1 when the body has none */
+    int method_error;                    /* -1 when the body has none */
+    int retry_after;                     /* seconds for a Retry-After header, -1 for none */
 };
 
 void zapi_result_init(struct zapi_result *r);
 void zapi_result_free(struct zapi_result *r);
 
 /* Answers one ZAPI request body. */
-void zapi_handle(const struct zapi_env *env, const char *content_type, const char *body,
-                 size_t len, struct zapi_result *out);
+void zapi_handle(const struct zapi_env *env, const char *content_type, const char *body, size_t len,
+                 struct zapi_result *out);
 /* Answers an HTTP-level refusal (404, 405, 413...) with the http-error fixture. */
 void zapi_http_error(const struct zapi_env *env, int status, const char *message,
                      enum body_format format, struct zapi_result *out);
 /* "ZAPI-D…" style shortening of a token for log lines, into out (at least 16 bytes). */
 void zapi_token_short(const char *token, char *out, size_t len);
-
-
 
 /* Loads a fixture set and checks it against the built-in methods. Returns 0, or -1 with
  * "file:line: reason" in err. */

@@ -102,8 +102,8 @@ fuzz_check_json(const char *what, const char *body, size_t len, const char *root
     FUZZ_ASSERT(body && len > 0, "%s: empty JSON body", what);
     json_error_t e;
     json_t *v = json_loadb(body, len, JSON_ALLOW_NUL, &e);
-    FUZZ_ASSERT(v, "%s: JSON body does not parse (%s at %d:%d): %s", what, e.text, e.line,
-                e.column, excerpt(body, len));
+    FUZZ_ASSERT(v, "%s: JSON body does not parse (%s at %d:%d): %s", what, e.text, e.line, e.column,
+                excerpt(body, len));
     FUZZ_ASSERT(json_is_object(v) && json_object_size(v) == 1 && json_object_get(v, root_name),
                 "%s: JSON body is not {\"%s\": ...}: %s", what, root_name, excerpt(body, len));
     json_decref(v);
@@ -248,7 +248,8 @@ fuzz_parse_envelope(const char *body, size_t len, enum body_format format)
     FUZZ_ASSERT(env.method && env.method->parent == root &&
                     strcmp((const char *)env.method->name, "zapiMethod") == 0,
                 "successful parse without request/zapiMethod");
-    FUZZ_ASSERT(env.method_name && env.method_name[0], "successful parse with an empty method name");
+    FUZZ_ASSERT(env.method_name && env.method_name[0],
+                "successful parse with an empty method name");
     /* DOCTYPEs are refused, so no accepted request carries a DTD. */
     FUZZ_ASSERT(!env.doc->intSubset && !env.doc->extSubset, "accepted request has a DTD");
     if (format == FORMAT_JSON) {
@@ -263,8 +264,15 @@ fuzz_parse_envelope(const char *body, size_t len, enum body_format format)
     check_field(&env, "zapiUserId", env.user_id);
     /* Paths the fixtures use, and malformed ones: no answer is required, only no crash. */
     static const char *const paths[] = {
-        "", ".", "..", "zapiMethod.", "zapiMethod..methodName", "zapiMethod.username",
-        "zapiMethod.password", "zapiMethod.methodName.x", "a.b.c.d.e.f.g.h",
+        "",
+        ".",
+        "..",
+        "zapiMethod.",
+        "zapiMethod..methodName",
+        "zapiMethod.username",
+        "zapiMethod.password",
+        "zapiMethod.methodName.x",
+        "a.b.c.d.e.f.g.h",
         /* a name longer than envelope_lookup's 128-byte buffer */
         ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.y"),

@@ -260,10 +260,11 @@ static const struct {
     const char *body;
 } requests[] = {
     {"application/xml", ENV_XML("zapiPing", "")},
-    {"application/xml",
-     ENV_XML("zapiAgents_Authenticate", "<username>naddau</username><password>zaui-demo</password>")},
     {"application/xml", ENV_XML("zapiAgents_Authenticate",
-                                "<username>expired-agent</username><password>expired-demo</password>")},
+                                "<username>naddau</username><password>zaui-demo</password>")},
+    {"application/xml",
+     ENV_XML("zapiAgents_Authenticate",
+             "<username>expired-agent</username><password>expired-demo</password>")},
     {"application/xml",
      ENV_XML("zapiAgents_Authenticate", "<username>naddau</username><password>x</password>")},
     {"application/xml", ENV_XML("zapiFuzz", "<a>1</a><a>2</a>")},
@@ -296,8 +297,7 @@ exercise(const struct fixture_set *fs)
         const struct zapi_throttle_verdict *last;
         unsigned calls = fuzz_throttle_calls(&last);
         zapi_result_init(&r);
-        zapi_handle(&env, requests[i].content_type, requests[i].body, strlen(requests[i].body),
-                    &r);
+        zapi_handle(&env, requests[i].content_type, requests[i].body, strlen(requests[i].body), &r);
         char what[64];
         snprintf(what, sizeof(what), "zapi_handle(request %zu)", i);
         fuzz_check_result(what, &r);
@@ -347,8 +347,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     struct fixture_set *fs = NULL;
     struct buf err = BUF_INIT;
     if (zapi_load_fixtures(dir, &fs, &err) < 0) {
-        fprintf(stderr, "fuzz_fixtures: the fixtures in %s do not load: %s\n",
-                fuzz_fixtures_dir(), err.data);
+        fprintf(stderr, "fuzz_fixtures: the fixtures in %s do not load: %s\n", fuzz_fixtures_dir(),
+                err.data);
         abort();
     }
     check_set(fs);

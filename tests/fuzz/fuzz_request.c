@@ -127,7 +127,8 @@ answer(const struct zapi_env *env, const struct http_request *req)
         int status;
         if (is_zapi_path(p)) {
             status = 405;
-            snprintf(msg, sizeof(msg), "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
+            snprintf(msg, sizeof(msg),
+                     "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
                      http_method_str(req->method), p);
         } else {
             status = 404;

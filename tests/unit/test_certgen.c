@@ -735,8 +735,9 @@ START_TEST(test_extra_names)
     uint32_t flags = 0;
     char path[PATH_MAX];
 
-    ck_assert_int_eq(certgen_ensure_names(tmpdir, "zapi-mock, 10.1.2.3,fd00::7", &generated, err,
-                                          sizeof(err)), 0);
+    ck_assert_int_eq(
+        certgen_ensure_names(tmpdir, "zapi-mock, 10.1.2.3,fd00::7", &generated, err, sizeof(err)),
+        0);
     ck_assert_int_eq(generated, 2);
     size_t ca_len = 0;
     char *ca_before = slurp(tmpdir, CERTGEN_CA_CERT, &ca_len);
@@ -762,8 +763,9 @@ START_TEST(test_extra_names)
     mbedtls_x509_crt_free(&ca);
 
     /* Same names: nothing to do. Fewer names: the certificate still covers them. */
-    ck_assert_int_eq(certgen_ensure_names(tmpdir, "zapi-mock,10.1.2.3,fd00::7", &generated, err,
-                                          sizeof(err)), 0);
+    ck_assert_int_eq(
+        certgen_ensure_names(tmpdir, "zapi-mock,10.1.2.3,fd00::7", &generated, err, sizeof(err)),
+        0);
     ck_assert_int_eq(generated, 0);
     ensure_ok(tmpdir, 0);
     /* A new name: a new server certificate, same CA. */

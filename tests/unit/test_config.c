@@ -419,8 +419,8 @@ END_TEST
 
 START_TEST(test_env_help_version_ignored)
 {
-    /* Regression (fixed): parse_env walks every option, help and version included, although the usage
-     * text gives them no variable. ZAPI_MOCK_HELP=1 in the environment makes the server print
+    /* Regression (fixed): parse_env walks every option, help and version included, although the
+     * usage text gives them no variable. ZAPI_MOCK_HELP=1 in the environment makes the server print
      * its help and exit instead of serving, and ZAPI_MOCK_VERSION=0.1.0 (a natural name for an
      * image label) makes it refuse to start ("ZAPI_MOCK_VERSION: "0.1.0" is not true or
      * false"). Expected: both variables ignored, like any other unknown one. */
@@ -672,8 +672,8 @@ END_TEST
 
 START_TEST(test_unknown_short_option_in_cluster)
 {
-    /* Regression (fixed): for an unknown short option followed by more letters ("-qh"), getopt has not
-     * advanced optind yet, so argv[optind - 1] is the program name and the message reads
+    /* Regression (fixed): for an unknown short option followed by more letters ("-qh"), getopt has
+     * not advanced optind yet, so argv[optind - 1] is the program name and the message reads
      * unknown or incomplete option "zapi-mock". Expected: the option ("-q", or the "-qh" word). */
     struct config cfg;
     struct buf err = BUF_INIT;
@@ -690,9 +690,9 @@ END_TEST
 
 START_TEST(test_reparse_after_error)
 {
-    /* Regression (fixed): config_parse resets getopt with optind = 1, which in glibc does not clear the
-     * scanning state; after a parse that stopped inside a short-option cluster ("-qh"), the next
-     * config_parse of a plain command line fails (it resumes at the stale "h"). Expected: each
+    /* Regression (fixed): config_parse resets getopt with optind = 1, which in glibc does not clear
+     * the scanning state; after a parse that stopped inside a short-option cluster ("-qh"), the
+     * next config_parse of a plain command line fails (it resumes at the stale "h"). Expected: each
      * call starts afresh (optind = 0 in glibc). */
     struct config cfg;
     struct buf err = BUF_INIT;
@@ -712,8 +712,8 @@ END_TEST
 
 START_TEST(test_reparse_after_success)
 {
-    /* Regression (fixed): after any parse, glibc's getopt keeps a pointer into the argv it scanned, and
-     * optind = 1 does not clear it: the next config_parse reads the previous, possibly freed,
+    /* Regression (fixed): after any parse, glibc's getopt keeps a pointer into the argv it scanned,
+     * and optind = 1 does not clear it: the next config_parse reads the previous, possibly freed,
      * argv (use after free; here it fails with unknown or incomplete option "zapi-mock").
      * Expected: every call independent of the previous one (optind = 0 resets glibc fully). */
     for (int round = 0; round < 3; round++) {

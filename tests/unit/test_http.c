@@ -569,8 +569,8 @@ END_TEST
 
 START_TEST(test_unsupported_major_version)
 {
-    /* Regression (fixed): any 1-3 digit version is accepted, so "HTTP/2.0" and "HTTP/3.1" requests are
-     * answered as HTTP/1.x. Expected 505 HTTP Version Not Supported (the status the parser
+    /* Regression (fixed): any 1-3 digit version is accepted, so "HTTP/2.0" and "HTTP/3.1" requests
+     * are answered as HTTP/1.x. Expected 505 HTTP Version Not Supported (the status the parser
      * error mapping already uses for bad versions). HTTP/1.0 and 1.1 stay fine. */
     assert_refused("GET / HTTP/2.0\r\n\r\n", 505, "version");
     http_in_free(&in);
@@ -587,9 +587,9 @@ START_TEST(test_zero_length_feed)
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(in.error_status, 0);
     ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\n", &n), HTTP_IN_MORE);
-    /* Regression (fixed): in the middle of a request, feeding 0 bytes is taken by http_parser as the end
-     * of the stream: HTTP_IN_ERROR 400 "stream ended at an unexpected time", with *consumed set
-     * to 1 although len was 0. Expected: HTTP_IN_MORE, consumed 0 (the end of the stream is
+    /* Regression (fixed): in the middle of a request, feeding 0 bytes is taken by http_parser as
+     * the end of the stream: HTTP_IN_ERROR 400 "stream ended at an unexpected time", with *consumed
+     * set to 1 although len was 0. Expected: HTTP_IN_MORE, consumed 0 (the end of the stream is
      * what http_in_eof is for). */
     n = 99;
     enum http_in_result r = http_in_feed(&in, "", 0, &n);
@@ -808,8 +808,8 @@ END_TEST
 
 START_TEST(test_header_values_trimmed)
 {
-    /* Regression (fixed): http_parser drops the whitespace before a field value but not after it, and
-     * commit_header compares and stores the raw value: "Expect: 100-continue " (trailing space)
+    /* Regression (fixed): http_parser drops the whitespace before a field value but not after it,
+     * and commit_header compares and stores the raw value: "Expect: 100-continue " (trailing space)
      * gets no 100 Continue, so the client waits out its timeout, and Content-Type keeps
      * "text/xml  \t". A field value excludes leading and trailing whitespace (RFC 9110
      * section 5.5). Expected: values trimmed. */

@@ -347,9 +347,9 @@ END_TEST
 
 START_TEST(test_error_first_not_last)
 {
-    /* Regression (fixed): xmlfile_read reports libxml2's last error (xmlCtxtGetLastError), and libxml2
-     * goes on after a tag mismatch, so this file is reported as ":5: Premature end of data in
-     * tag registry line 1" at the end of the file instead of the real mistake,
+    /* Regression (fixed): xmlfile_read reports libxml2's last error (xmlCtxtGetLastError), and
+     * libxml2 goes on after a tag mismatch, so this file is reported as ":5: Premature end of data
+     * in tag registry line 1" at the end of the file instead of the real mistake,
      * ":3: Opening and ending tag mismatch: partner line 2 and registry". Expected: the first
      * error. (envelope_parse has the same problem for requests.) */
     load_fails("nwf-first.xml",
