@@ -9,15 +9,14 @@
 #include "server.h"
 #include "throttle.h"
 
-static int
-is_zapi_path(const char *path)
+int
+router_is_zapi_path(const char *path)
 {
     return !strcmp(path, "/zapi/") || !strcmp(path, "/zapi") || !strcmp(path, "/");
 }
 
-/* Refusals without a ZAPI body to read use the format the client asked for. */
-static enum body_format
-wanted_format(const struct http_request *req)
+enum body_format
+router_wanted_format(const struct http_request *req)
 {
     if (req->accept.data && strcasestr(req->accept.data, "json"))
         return FORMAT_JSON;
@@ -64,20 +63,20 @@ router_handle(struct server *srv, const struct http_request *req, int peer_is_lo
         fixtures_release(fs);
         return;
     }
-    if (is_zapi_path(p) && req->method == HTTP_POST) {
+    if (router_is_zapi_path(p) && req->method == HTTP_POST) {
         zapi_handle(&env, req->content_type.data, req->body.data ? req->body.data : "",
                     req->body.len, &out->res);
         out->zapi = 1;
-    } else if (is_zapi_path(p)) {
+    } else if (router_is_zapi_path(p)) {
         char msg[160];
         snprintf(msg, sizeof(msg), "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
                  http_method_str(req->method), p);
-        zapi_http_error(&env, 405, msg, wanted_format(req), &out->res);
+        zapi_http_error(&env, 405, msg, router_wanted_format(req), &out->res);
         snprintf(out->headers, sizeof(out->headers), "Allow: POST\r\n");
     } else {
         char msg[160];
         snprintf(msg, sizeof(msg), "No ZAPI endpoint at %.64s: POST requests to /zapi/", p);
-        zapi_http_error(&env, 404, msg, wanted_format(req), &out->res);
+        zapi_http_error(&env, 404, msg, router_wanted_format(req), &out->res);
     }
     out->content_type = out->res.format == FORMAT_JSON ? "application/json; charset=utf-8"
                                                        : "application/xml; charset=utf-8";

@@ -16,6 +16,11 @@ struct route_result {
     char headers[256]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
 };
 
+/* True for the paths that answer ZAPI: /zapi/, /zapi and /. */
+int router_is_zapi_path(const char *path);
+/* The format of a refusal without a ZAPI body to read: JSON when Accept says so or the body
+ * looks like JSON, else XML. */
+enum body_format router_wanted_format(const struct http_request *req);
 /* peer_is_loopback gates the admin API. */
 void router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
                    struct route_result *out);

@@ -12,6 +12,7 @@
 
 #include "fuzz_common.h"
 #include "http.h"
+#include "router.h"
 
 static struct fixture_set *fixtures;
 
@@ -28,22 +29,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     buf_free(&err);
     return 0;
-}
-
-static int
-is_zapi_path(const char *path)
-{
-    return !strcmp(path, "/zapi/") || !strcmp(path, "/zapi") || !strcmp(path, "/");
-}
-
-/* As the router: refusals follow Accept, else the body's format. */
-static enum body_format
-wanted_format(const struct http_request *req)
-{
-    if (req->accept.data && strcasestr(req->accept.data, "json"))
-        return FORMAT_JSON;
-    return envelope_detect(req->content_type.data, req->body.data ? req->body.data : "",
-                           req->body.len);
 }
 
 static void
@@ -122,10 +107,10 @@ answer(const struct zapi_env *env, const struct http_request *req)
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
     const char *p = path.data ? path.data : "";
     FUZZ_ASSERT(path.len <= req->url.len, "path longer than the URL");
-    if (!(is_zapi_path(p) && req->method == HTTP_POST)) {
+    if (!(router_is_zapi_path(p) && req->method == HTTP_POST)) {
         char msg[160];
         int status;
-        if (is_zapi_path(p)) {
+        if (router_is_zapi_path(p)) {
             status = 405;
             snprintf(msg, sizeof(msg),
                      "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
@@ -135,7 +120,7 @@ answer(const struct zapi_env *env, const struct http_request *req)
             snprintf(msg, sizeof(msg), "No ZAPI endpoint at %.64s: POST requests to /zapi/", p);
         }
         zapi_result_init(&r);
-        zapi_http_error(env, status, msg, wanted_format(req), &r);
+        zapi_http_error(env, status, msg, router_wanted_format(req), &r);
         FUZZ_ASSERT(r.status == status, "zapi_http_error(%d) answered %d", status, r.status);
         fuzz_check_result("zapi_http_error(route)", &r);
         zapi_result_free(&r);
