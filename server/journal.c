@@ -1,4 +1,5 @@
 #include "journal.h"
+#include "strmap.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -10,7 +11,7 @@
 
 #define FIELD_MAX 255      /* bytes kept of peer and method, which come from the network */
 #define RING_INITIAL 32    /* entries a new key has room for before its ring grows */
-#define MAX_BUCKETS 65536u /* more keys than this only lengthen the chains */
+#define MAX_BUCKETS 65536u /* initially at most; the table grows with the keys */
 
 /* A kept body: the first len bytes of the caller's orig_len, masked when it is a request. */
 struct body {
@@ -31,8 +32,7 @@ struct rec {
 /* One client: a ring of its newest entries, oldest at head once the ring is full. While it fills,
  * head stays 0 and entries sit in order, so growing it is a plain realloc. */
 struct jkey {
-    struct jkey *next; /* hash chain */
-    uint64_t hash;
+    struct strmap_node node; /* key: name */
     struct rec **ring;
     size_t cap, count, head;
     unsigned long total;
@@ -43,9 +43,7 @@ struct jkey {
 struct journal {
     pthread_mutex_t mu;
     size_t per_client, max_body, max_keys;
-    struct jkey **buckets;
-    size_t nbuckets; /* a power of two */
-    size_t nkeys;
+    struct strmap keys; /* of struct jkey */
 };
 
 /* ---- helpers ---- */
@@ -538,35 +536,16 @@ rec_json(const struct rec *r)
 
 /* ---- key table ---- */
 
-static uint64_t
-hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static struct jkey **
-key_slot(struct journal *j, const char *key, uint64_t h)
-{
-    struct jkey **pp = &j->buckets[h & (j->nbuckets - 1)];
-    while (*pp && ((*pp)->hash != h || strcmp((*pp)->name, key) != 0))
-        pp = &(*pp)->next;
-    return pp;
-}
-
 static struct jkey *
 key_find(struct journal *j, const char *key)
 {
-    return *key_slot(j, key, hash_str(key));
+    return (struct jkey *)strmap_get(&j->keys, key); /* node is the first member */
 }
 
 static void
-key_destroy(struct jkey *k)
+key_destroy(struct strmap_node *n)
 {
+    struct jkey *k = (struct jkey *)n;
     for (size_t i = 0; i < k->count; i++)
         free(k->ring[i]);
     free(k->ring);
@@ -577,14 +556,13 @@ key_destroy(struct jkey *k)
 static struct jkey *
 key_get(struct journal *j, const char *key)
 {
-    uint64_t h = hash_str(key);
-    struct jkey **pp = key_slot(j, key, h);
-    if (*pp)
-        return *pp;
-    if (j->nkeys >= j->max_keys)
+    struct jkey *k = key_find(j, key);
+    if (k)
+        return k;
+    if (strmap_count(&j->keys) >= j->max_keys)
         return NULL;
     size_t len = strlen(key);
-    struct jkey *k = calloc(1, sizeof(*k) + len + 1);
+    k = calloc(1, sizeof(*k) + len + 1);
     if (!k)
         return NULL;
     k->cap = j->per_client < RING_INITIAL ? j->per_client : RING_INITIAL;
@@ -594,37 +572,17 @@ key_get(struct journal *j, const char *key)
         return NULL;
     }
     memcpy(k->name, key, len + 1);
-    k->hash = h;
-    *pp = k; /* the end of the chain */
-    j->nkeys++;
+    k->node.key = k->name;
+    strmap_put(&j->keys, &k->node); /* cannot fail: key is not there */
     return k;
 }
 
 static void
 key_remove(struct journal *j, const char *key)
 {
-    struct jkey **pp = key_slot(j, key, hash_str(key));
-    struct jkey *k = *pp;
-    if (!k)
-        return;
-    *pp = k->next;
-    key_destroy(k);
-    j->nkeys--;
-}
-
-static void
-keys_clear(struct journal *j)
-{
-    for (size_t i = 0; i < j->nbuckets; i++) {
-        struct jkey *k = j->buckets[i];
-        while (k) {
-            struct jkey *next = k->next;
-            key_destroy(k);
-            k = next;
-        }
-        j->buckets[i] = NULL;
-    }
-    j->nkeys = 0;
+    struct strmap_node *n = strmap_remove(&j->keys, key);
+    if (n)
+        key_destroy(n);
 }
 
 /* Adds r to k's ring, growing the ring up to per_client; once it is full, r replaces the oldest
@@ -659,20 +617,19 @@ journal_new(size_t per_client, size_t max_body, size_t max_keys)
 {
     if (per_client == 0 || max_keys == 0)
         return NULL;
-    size_t nbuckets = 16;
-    while (nbuckets < max_keys && nbuckets < MAX_BUCKETS)
-        nbuckets *= 2;
-
     struct journal *j = calloc(1, sizeof(*j));
     if (!j)
         return NULL;
-    j->buckets = calloc(nbuckets, sizeof(*j->buckets));
-    if (!j->buckets || pthread_mutex_init(&j->mu, NULL) != 0) {
-        free(j->buckets);
+    size_t nbuckets = max_keys < 16 ? 16 : max_keys < MAX_BUCKETS ? max_keys : MAX_BUCKETS;
+    if (strmap_init(&j->keys, nbuckets) != 0) {
         free(j);
         return NULL;
     }
-    j->nbuckets = nbuckets;
+    if (pthread_mutex_init(&j->mu, NULL) != 0) {
+        strmap_free(&j->keys, NULL);
+        free(j);
+        return NULL;
+    }
     j->per_client = per_client;
     j->max_body = max_body;
     j->max_keys = max_keys;
@@ -684,8 +641,7 @@ journal_free(struct journal *j)
 {
     if (!j)
         return;
-    keys_clear(j);
-    free(j->buckets);
+    strmap_free(&j->keys, key_destroy);
     pthread_mutex_destroy(&j->mu);
     free(j);
 }
@@ -759,13 +715,15 @@ cmp_names(const void *a, const void *b)
 static json_t *
 keys_json_locked(struct journal *j)
 {
-    const char **names = malloc((j->nkeys ? j->nkeys : 1) * sizeof(*names));
+    size_t count = strmap_count(&j->keys);
+    const char **names = malloc((count ? count : 1) * sizeof(*names));
     if (!names)
         return NULL;
     size_t n = 0;
-    for (size_t i = 0; i < j->nbuckets; i++)
-        for (struct jkey *k = j->buckets[i]; k; k = k->next)
-            names[n++] = k->name;
+    struct strmap_iter it;
+    strmap_iter_init(&it, 0);
+    for (struct strmap_node *k; (k = strmap_next(&j->keys, &it)) != NULL;)
+        names[n++] = k->key;
     qsort(names, n, sizeof(*names), cmp_names);
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++) {
@@ -794,6 +752,6 @@ journal_clear(struct journal *j, const char *key)
     if (key)
         key_remove(j, key);
     else
-        keys_clear(j);
+        strmap_clear(&j->keys, key_destroy);
     pthread_mutex_unlock(&j->mu);
 }

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "strmap.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -19,15 +20,19 @@ static const struct {
     {50000, "0.05"},  {100000, "0.1"},  {250000, "0.25"}, {1000000, "1"},
 };
 
-/* One requests_total series. The method is sanitised and never changes once published, so a
- * render may read it after dropping the lock. */
+/* One requests_total series, keyed by "status,zapi_error,method_error,method" (the codes contain
+ * no comma, so no two series share a key). The method is sanitised and never changes once
+ * published, so a render may read it after dropping the lock. */
 struct series {
-    struct series *next; /* hash chain */
-    uint64_t hash;
+    struct strmap_node node; /* key: key */
+    const char *method;      /* the end of key */
     int status, zapi_error, method_error;
     unsigned long long count;
-    char method[];
+    char key[];
 };
+
+/* Room for a series key: three codes, three commas, a method and a NUL. */
+#define SERIES_KEY_MAX (3 * 12 + METRICS_LABEL_MAX + 1)
 
 struct label_count {
     char name[METRICS_LABEL_MAX + 1];
@@ -58,9 +63,8 @@ struct counters {
 struct metrics {
     pthread_mutex_t mu;
     struct counters c;
-    struct series **buckets;
-    size_t nbuckets; /* a power of two; doubles when the series outnumber it */
-    size_t nseries, max_series;
+    struct strmap series; /* of struct series */
+    size_t max_series;
 };
 
 /* A series as copied for rendering. */
@@ -151,80 +155,14 @@ append_escaped(struct buf *out, const char *s)
 
 /* ---- requests_total series ---- */
 
-static uint64_t
-hash_bytes(uint64_t h, const void *p, size_t len)
+/* Writes the key of a series to key; returns where its method starts. */
+static size_t
+series_key(char key[SERIES_KEY_MAX], const char *method, int status, int zapi_error,
+           int method_error)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull; /* FNV-1a */
-    }
-    return h;
-}
-
-static uint64_t
-series_hash(const char *method, int status, int zapi_error, int method_error)
-{
-    int codes[3] = {status, zapi_error, method_error};
-    uint64_t h = hash_bytes(1469598103934665603ull, method, strlen(method) + 1);
-    return hash_bytes(h, codes, sizeof(codes));
-}
-
-static struct series *
-series_find(const struct metrics *m, const char *method, int status, int zapi_error,
-            int method_error, uint64_t h)
-{
-    for (struct series *s = m->buckets[h & (m->nbuckets - 1)]; s; s = s->next)
-        if (s->hash == h && s->status == status && s->zapi_error == zapi_error &&
-            s->method_error == method_error && strcmp(s->method, method) == 0)
-            return s;
-    return NULL;
-}
-
-/* Doubles the table to keep chains short. On failure the table keeps working, only slower. */
-static void
-series_grow(struct metrics *m)
-{
-    if (m->nbuckets > SIZE_MAX / 2 / sizeof(*m->buckets))
-        return;
-    size_t n = m->nbuckets * 2;
-    struct series **b = calloc(n, sizeof(*b));
-    if (!b)
-        return;
-    for (size_t i = 0; i < m->nbuckets; i++) {
-        struct series *s = m->buckets[i];
-        while (s) {
-            struct series *next = s->next;
-            s->next = b[s->hash & (n - 1)];
-            b[s->hash & (n - 1)] = s;
-            s = next;
-        }
-    }
-    free(m->buckets);
-    m->buckets = b;
-    m->nbuckets = n;
-}
-
-static struct series *
-series_add(struct metrics *m, const char *method, int status, int zapi_error, int method_error,
-           uint64_t h)
-{
-    size_t len = strlen(method);
-    struct series *s = calloc(1, sizeof(*s) + len + 1);
-    if (!s)
-        return NULL;
-    memcpy(s->method, method, len + 1);
-    s->hash = h;
-    s->status = status;
-    s->zapi_error = zapi_error;
-    s->method_error = method_error;
-    if (m->nseries >= m->nbuckets)
-        series_grow(m);
-    size_t i = h & (m->nbuckets - 1);
-    s->next = m->buckets[i];
-    m->buckets[i] = s;
-    m->nseries++;
-    return s;
+    int prefix = snprintf(key, SERIES_KEY_MAX, "%d,%d,%d,", status, zapi_error, method_error);
+    snprintf(key + prefix, SERIES_KEY_MAX - (size_t)prefix, "%s", method);
+    return (size_t)prefix;
 }
 
 /* The series to count a request in: its own, a new one while under the cap, else the "other"
@@ -232,30 +170,33 @@ series_add(struct metrics *m, const char *method, int status, int zapi_error, in
 static struct series *
 series_get(struct metrics *m, const char *method, int status, int zapi_error, int method_error)
 {
-    uint64_t h = series_hash(method, status, zapi_error, method_error);
-    struct series *s = series_find(m, method, status, zapi_error, method_error, h);
+    char key[SERIES_KEY_MAX];
+    size_t prefix = series_key(key, method, status, zapi_error, method_error);
+    struct series *s = (struct series *)strmap_get(&m->series, key); /* node: first member */
+    if (!s && strmap_count(&m->series) >= m->max_series) {
+        prefix = series_key(key, "other", status, zapi_error, method_error);
+        s = (struct series *)strmap_get(&m->series, key);
+    }
     if (s)
         return s;
-    if (m->nseries < m->max_series)
-        return series_add(m, method, status, zapi_error, method_error, h);
-    h = series_hash("other", status, zapi_error, method_error);
-    s = series_find(m, "other", status, zapi_error, method_error, h);
-    return s ? s : series_add(m, "other", status, zapi_error, method_error, h);
+    size_t len = strlen(key);
+    s = calloc(1, sizeof(*s) + len + 1);
+    if (!s)
+        return NULL;
+    memcpy(s->key, key, len + 1);
+    s->node.key = s->key;
+    s->method = s->key + prefix;
+    s->status = status;
+    s->zapi_error = zapi_error;
+    s->method_error = method_error;
+    strmap_put(&m->series, &s->node); /* cannot fail: key is not there */
+    return s;
 }
 
 static void
-series_clear(struct metrics *m)
+series_destroy(struct strmap_node *n)
 {
-    for (size_t i = 0; i < m->nbuckets; i++) {
-        struct series *s = m->buckets[i];
-        while (s) {
-            struct series *next = s->next;
-            free(s);
-            s = next;
-        }
-        m->buckets[i] = NULL;
-    }
-    m->nseries = 0;
+    free(n);
 }
 
 /* ---- bounded label sets ---- */
@@ -320,10 +261,12 @@ metrics_new(size_t max_series)
     struct metrics *m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
-    m->nbuckets = 64;
-    m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
-    if (!m->buckets || pthread_mutex_init(&m->mu, NULL) != 0) {
-        free(m->buckets);
+    if (strmap_init(&m->series, 64) != 0) {
+        free(m);
+        return NULL;
+    }
+    if (pthread_mutex_init(&m->mu, NULL) != 0) {
+        strmap_free(&m->series, NULL);
         free(m);
         return NULL;
     }
@@ -340,8 +283,7 @@ metrics_free(struct metrics *m)
 {
     if (!m)
         return;
-    series_clear(m);
-    free(m->buckets);
+    strmap_free(&m->series, series_destroy);
     pthread_mutex_destroy(&m->mu);
     free(m);
 }
@@ -449,13 +391,15 @@ snapshot(struct metrics *m, struct counters *c, size_t *n)
     struct sample *out = NULL;
     pthread_mutex_lock(&m->mu);
     *c = m->c;
-    *n = m->nseries;
+    *n = strmap_count(&m->series);
     if (*n > 0) {
         out = malloc(*n * sizeof(*out));
-        for (size_t i = 0, j = 0; out && i < m->nbuckets; i++)
-            for (const struct series *s = m->buckets[i]; s; s = s->next)
-                out[j++] =
-                    (struct sample){s->method, s->status, s->zapi_error, s->method_error, s->count};
+        struct strmap_iter it;
+        strmap_iter_init(&it, 0);
+        const struct series *s;
+        for (size_t j = 0; out && (s = (const struct series *)strmap_next(&m->series, &it)); j++)
+            out[j] =
+                (struct sample){s->method, s->status, s->zapi_error, s->method_error, s->count};
     }
     pthread_mutex_unlock(&m->mu);
     return out;

@@ -1,4 +1,5 @@
 #include "throttle.h"
+#include "strmap.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,8 +16,7 @@ struct ring {
 };
 
 struct tkey {
-    struct tkey *next; /* hash chain */
-    uint64_t hash;
+    struct strmap_node node; /* key: name */
     struct ring log;
     double last;          /* time of the key's latest request, whatever the outcome */
     double win_override;  /* window override of that request, 0 = the global window */
@@ -37,11 +37,10 @@ struct throttle {
     struct throttle_settings s;
     unsigned every_gen;
 
-    struct tkey **buckets;
-    size_t nbuckets; /* a power of two, at least max_keys, so chains stay short */
-    size_t nkeys, max_keys;
-    size_t evict_cursor; /* where the next eviction scan starts, to spread the work */
-    double full_until;   /* after a fruitless scan: no key becomes evictable before this */
+    struct strmap keys; /* of struct tkey, with at least max_keys buckets */
+    size_t max_keys;
+    uint64_t evict_cursor; /* where the next eviction scan starts, to spread the work */
+    double full_until;     /* after a fruitless scan: no key becomes evictable before this */
 
     int global_on;
     struct force global;
@@ -110,29 +109,16 @@ ring_prune(struct ring *r, double now, double win)
 
 /* ---- key table ---- */
 
-static uint64_t
-hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static struct tkey *
-key_find(const struct throttle *t, const char *key, uint64_t h)
+key_find(const struct throttle *t, const char *key)
 {
-    for (struct tkey *k = t->buckets[h & (t->nbuckets - 1)]; k; k = k->next)
-        if (k->hash == h && strcmp(k->name, key) == 0)
-            return k;
-    return NULL;
+    return (struct tkey *)strmap_get(&t->keys, key); /* node is the first member */
 }
 
 static void
-key_destroy(struct tkey *k)
+key_destroy(struct strmap_node *n)
 {
+    struct tkey *k = (struct tkey *)n;
     free(k->log.ts);
     free(k);
 }
@@ -140,16 +126,7 @@ key_destroy(struct tkey *k)
 static void
 keys_clear(struct throttle *t)
 {
-    for (size_t i = 0; i < t->nbuckets; i++) {
-        struct tkey *k = t->buckets[i];
-        while (k) {
-            struct tkey *next = k->next;
-            key_destroy(k);
-            k = next;
-        }
-        t->buckets[i] = NULL;
-    }
-    t->nkeys = 0;
+    strmap_clear(&t->keys, key_destroy);
     t->full_until = -INFINITY;
 }
 
@@ -168,21 +145,18 @@ key_evict(struct throttle *t, double now)
     if (now < t->full_until)
         return -1;
     double soonest = INFINITY;
-    for (size_t n = 0; n < t->nbuckets; n++) {
-        size_t i = (t->evict_cursor + n) & (t->nbuckets - 1);
-        for (struct tkey **pp = &t->buckets[i]; *pp; pp = &(*pp)->next) {
-            struct tkey *k = *pp;
-            double win = key_window(t, k);
-            if (now - k->last >= win) {
-                *pp = k->next;
-                key_destroy(k);
-                t->nkeys--;
-                t->evict_cursor = i;
-                return 0;
-            }
-            if (k->last + win < soonest)
-                soonest = k->last + win;
+    struct strmap_iter it;
+    strmap_iter_init(&it, t->evict_cursor);
+    for (struct strmap_node *n; (n = strmap_next(&t->keys, &it)) != NULL;) {
+        struct tkey *k = (struct tkey *)n;
+        double win = key_window(t, k);
+        if (now - k->last >= win) {
+            t->evict_cursor = n->hash; /* its bucket */
+            key_destroy(strmap_remove(&t->keys, n->key));
+            return 0;
         }
+        if (k->last + win < soonest)
+            soonest = k->last + win;
     }
     t->full_until = soonest;
     return -1;
@@ -192,24 +166,20 @@ key_evict(struct throttle *t, double now)
 static struct tkey *
 key_get(struct throttle *t, const char *key, double now)
 {
-    uint64_t h = hash_str(key);
-    struct tkey *k = key_find(t, key, h);
+    struct tkey *k = key_find(t, key);
     if (k)
         return k;
-    if (t->nkeys >= t->max_keys && key_evict(t, now) < 0)
+    if (strmap_count(&t->keys) >= t->max_keys && key_evict(t, now) < 0)
         return NULL;
     size_t len = strlen(key);
     k = calloc(1, sizeof(*k) + len + 1);
     if (!k)
         return NULL;
     memcpy(k->name, key, len + 1);
-    k->hash = h;
+    k->node.key = k->name;
     k->last = now;
     k->every_gen = t->every_gen;
-    size_t i = h & (t->nbuckets - 1);
-    k->next = t->buckets[i];
-    t->buckets[i] = k;
-    t->nkeys++;
+    strmap_put(&t->keys, &k->node); /* cannot fail: key is not there */
     return k;
 }
 
@@ -308,21 +278,19 @@ throttle_new(const struct throttle_settings *initial, size_t max_keys)
         return NULL;
     if (max_keys == 0)
         max_keys = THROTTLE_DEFAULT_MAX_KEYS;
-    size_t nbuckets = 16;
-    while (nbuckets < max_keys && nbuckets <= SIZE_MAX / 4 / sizeof(struct tkey *))
-        nbuckets *= 2;
-
     struct throttle *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->buckets = calloc(nbuckets, sizeof(*t->buckets));
-    if (!t->buckets || pthread_mutex_init(&t->mu, NULL) != 0) {
-        free(t->buckets);
+    if (strmap_init(&t->keys, max_keys < 16 ? 16 : max_keys) != 0) {
+        free(t);
+        return NULL;
+    }
+    if (pthread_mutex_init(&t->mu, NULL) != 0) {
+        strmap_free(&t->keys, NULL);
         free(t);
         return NULL;
     }
     t->s = *initial;
-    t->nbuckets = nbuckets;
     t->max_keys = max_keys;
     t->full_until = -INFINITY;
     return t;
@@ -333,10 +301,9 @@ throttle_free(struct throttle *t)
 {
     if (!t)
         return;
-    keys_clear(t);
+    strmap_free(&t->keys, key_destroy);
     forces_clear(t);
     free(t->forces);
-    free(t->buckets);
     pthread_mutex_destroy(&t->mu);
     free(t);
 }
@@ -427,7 +394,7 @@ int
 throttle_key_stats(struct throttle *t, const char *key, struct throttle_key_stats *out)
 {
     pthread_mutex_lock(&t->mu);
-    struct tkey *k = key_find(t, key, hash_str(key));
+    struct tkey *k = key_find(t, key);
     if (k) {
         out->admitted = k->admitted;
         out->throttled = k->throttled;

@@ -454,8 +454,13 @@ class Admin(ThrottleAsserts, ServerTestCase):
         self.assertEqual(state["limit"], 1)  # the settings stay
         self.assertAdmitted(ping(self.server))
 
+    def test_head_is_get_without_a_body(self):
+        status, _, r = admin(self.server, "HEAD")
+        self.assertEqual(status, 200, r)
+        self.assertEqual(r.body, b"")
+
     def test_other_methods_are_not_allowed(self):
-        for method in ("HEAD", "OPTIONS", "TRACE"):
+        for method in ("OPTIONS", "TRACE"):
             with self.subTest(method=method):
                 status, _, r = admin(self.server, method)
                 self.assertEqual(status, 405, r)
