@@ -103,6 +103,10 @@ begin_close(struct conn *c)
     if (c->state == CS_OPEN)
         c->tr.ops->shutdown(c->tr.impl);
     c->state = CS_CLOSING;
+    /* Nothing more is read until the lingering close: a readable socket would otherwise wake us
+     * in a loop. A peer that never reads its last answer is cut off after the request timeout. */
+    event_del(c->ev_read);
+    set_timer(c, T_LINGER, c->srv->cfg->request_timeout);
 }
 
 /* Writes queued output; arms the write event when the socket is full. */
@@ -315,10 +319,10 @@ on_eof(struct conn *c)
     if (http_in_eof(&c->http) < 0 || c->in.len > 0)
         log_info(&c->srv->log, "conn %s: peer closed in the middle of a request", c->peer);
     c->close_after_write = 1;
-    /* Nothing more will come: answer what is queued, then close. */
-    if (evbuffer_get_length(c->out) == 0) {
+    /* Nothing more will come (and an EOF stays readable): answer what is queued, then close. */
+    event_del(c->ev_read);
+    if (evbuffer_get_length(c->out) == 0)
         begin_close(c);
-    }
 }
 
 static void
@@ -369,7 +373,7 @@ do_handshake(struct conn *c)
         metrics_handshake(c->srv->metrics, 0, 0);
         /* The alert mbedTLS queued is worth sending; then close. */
         c->close_after_write = 1;
-        c->state = CS_CLOSING;
+        begin_close(c);
         return;
     }
     if (rc == 1) {
