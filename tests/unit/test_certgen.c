@@ -1,7 +1,7 @@
 /* Unit tests for certgen: file lifecycle, regeneration rules, and that the certificates verify
  * with mbedTLS and, when installed, with OpenSSL's strict mode and Python's ssl module. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* mkdtemp, nftw, timegm */
+#define _GNU_SOURCE /* mkdtemp, timegm */
 #endif
 
 #include "certgen.h"
@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
+#include "support.h"
 
 /* Each test gets tmpdir, a fresh directory under basedir. main removes basedir at the end, so a
  * failed test (whose checked teardown does not run) leaves nothing behind either. */
@@ -41,24 +41,10 @@ setup(void)
     ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-remove_tree(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void
 teardown(void)
 {
-    remove_tree(tmpdir);
+    support_remove_tree(tmpdir);
 }
 
 /* Builds dir/name into out (PATH_MAX bytes). */
@@ -844,18 +830,14 @@ int
 main(void)
 {
     const char *base = getenv("TMPDIR");
-    SRunner *sr;
-    int n, failed;
+    int n, rc;
 
     n = snprintf(basedir, sizeof(basedir), "%s/certgen-test-XXXXXX", base && *base ? base : "/tmp");
     if (n < 0 || (size_t)n >= sizeof(basedir) || !mkdtemp(basedir)) {
         perror("test_certgen: mkdtemp");
         return EXIT_FAILURE;
     }
-    sr = srunner_create(certgen_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    remove_tree(basedir);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    rc = support_run(certgen_suite());
+    support_remove_tree(basedir);
+    return rc;
 }

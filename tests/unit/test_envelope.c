@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "support.h"
 
 /* ---- helpers ---- */
 
@@ -886,10 +887,7 @@ int
 main(void)
 {
     envelope_global_init();
-    SRunner *sr = srunner_create(envelope_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = support_run(envelope_suite());
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

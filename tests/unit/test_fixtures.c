@@ -4,18 +4,16 @@
 #include "fixtures.h"
 
 #include <check.h>
-#include <dirent.h>
-#include <ftw.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envelope.h"
 #include "render.h"
 #include "zapi.h"
+#include "support.h"
 
 static char base[] = "/tmp/zapi-fixtures-XXXXXX";
 
@@ -35,90 +33,6 @@ static const char ping_xml[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                                "    <methodErrorMessage>Pong</methodErrorMessage>\n"
                                "  </methodResponse>\n"
                                "</response>\n";
-
-static char *
-repo_fixtures(void)
-{
-    const char *d = getenv("ZAPI_SOURCE_DIR");
-    struct buf b = BUF_INIT;
-    buf_printf(&b, "%s/fixtures", d && *d ? d : ".");
-    return b.data;
-}
-
-/* ---- a scratch copy of fixtures/ ---- */
-
-static void
-copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    ck_assert_ptr_nonnull(in);
-    FILE *out = fopen(to, "wb");
-    ck_assert_ptr_nonnull(out);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
-        ck_assert_uint_eq(fwrite(chunk, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
-static void
-copy_tree(const char *from, const char *to)
-{
-    DIR *d = opendir(from);
-    ck_assert_ptr_nonnull(d);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        struct buf src = BUF_INIT, dst = BUF_INIT;
-        buf_printf(&src, "%s/%s", from, de->d_name);
-        buf_printf(&dst, "%s/%s", to, de->d_name);
-        struct stat st;
-        ck_assert_int_eq(stat(src.data, &st), 0);
-        if (S_ISDIR(st.st_mode)) {
-            ck_assert_int_eq(mkdir(dst.data, 0700), 0);
-            copy_tree(src.data, dst.data);
-        } else if (S_ISREG(st.st_mode)) {
-            copy_file(src.data, dst.data);
-        }
-        buf_free(&src);
-        buf_free(&dst);
-    }
-    closedir(d);
-}
-
-/* A fresh copy of the repository's fixtures in its own directory (caller frees the path). */
-static char *
-scratch_set(void)
-{
-    struct buf dir = BUF_INIT;
-    buf_printf(&dir, "%s/set-XXXXXX", base);
-    ck_assert_ptr_nonnull(mkdtemp(dir.data));
-    char *repo = repo_fixtures();
-    copy_tree(repo, dir.data);
-    free(repo);
-    return dir.data;
-}
-
-static char *
-path_in(const char *dir, const char *rel)
-{
-    struct buf b = BUF_INIT;
-    buf_printf(&b, "%s/%s", dir, rel);
-    return b.data;
-}
-
-static char *
-write_in(const char *dir, const char *rel, const char *content)
-{
-    char *p = path_in(dir, rel);
-    FILE *f = fopen(p, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(content, f);
-    fclose(f);
-    return p;
-}
 
 static struct fixture_set *
 load_ok(const char *dir)
@@ -161,7 +75,7 @@ prefix_of(const char *dir, const char *rel, const char *suffix)
 
 START_TEST(test_repo_set)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
     ck_assert_int_eq(fs->refs, 1);
     ck_assert_str_eq(fs->dir, dir);
@@ -181,7 +95,7 @@ END_TEST
 
 START_TEST(test_ping_static)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
     const struct fixture *f = fixtures_method(fs, "zapiPing");
     ck_assert_ptr_nonnull(f);
@@ -230,7 +144,7 @@ empty_lookup(void *ctx, const char *name, struct buf *out)
 
 START_TEST(test_authenticate_dynamic)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
     const struct fixture *f = fixtures_method(fs, "zapiAgents_Authenticate");
     ck_assert_ptr_nonnull(f);
@@ -264,7 +178,7 @@ END_TEST
 
 START_TEST(test_error_fixtures)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
     const char *names[FIXTURE_ERR_COUNT] = {"validation", "throttled", "invalid-request",
                                             "unknown-method", "http-error"};
@@ -298,7 +212,7 @@ END_TEST
 
 START_TEST(test_retain_release)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
     ck_assert_ptr_eq(fixtures_retain(fs), fs);
     ck_assert_int_eq(fs->refs, 2);
@@ -317,7 +231,7 @@ END_TEST
 
 START_TEST(test_zapi_load_repo)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     struct fixture_set *fs = NULL;
     struct buf err = BUF_INIT;
     ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
@@ -331,12 +245,12 @@ END_TEST
 
 START_TEST(test_missing_error_file)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
         struct buf rel = BUF_INIT;
         buf_printf(&rel, "errors/%s.xml", fixtures_error_name((enum fixture_error)i));
-        char *p = path_in(dir, rel.data);
-        char *saved = path_in(dir, "saved.xml");
+        char *p = support_path(dir, rel.data);
+        char *saved = support_path(dir, "saved.xml");
         ck_assert_int_eq(rename(p, saved), 0);
         struct buf want = BUF_INIT;
         buf_printf(&want, "%s: cannot open: No such file or directory", p);
@@ -354,9 +268,10 @@ END_TEST
 
 START_TEST(test_method_not_well_formed)
 {
-    char *dir = scratch_set();
-    free(write_in(dir, "methods/zapiBroken.xml",
-                  "<?xml version=\"1.0\"?>\n<response>\n  <error>0</error\n  <x/>\n</response>\n"));
+    char *dir = support_scratch_set(base);
+    support_write_in(
+        dir, "methods/zapiBroken.xml",
+        "<?xml version=\"1.0\"?>\n<response>\n  <error>0</error\n  <x/>\n</response>\n", NULL);
     char *prefix = prefix_of(dir, "methods/zapiBroken.xml", ":4:");
     load_fails(dir, prefix, "");
     free(prefix);
@@ -366,8 +281,8 @@ END_TEST
 
 START_TEST(test_method_wrong_root)
 {
-    char *dir = scratch_set();
-    free(write_in(dir, "methods/zapiWrong.xml", "<?xml version=\"1.0\"?>\n\n<request/>\n"));
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "methods/zapiWrong.xml", "<?xml version=\"1.0\"?>\n\n<request/>\n", NULL);
     char *prefix = prefix_of(dir, "methods/zapiWrong.xml", ":3:");
     load_fails(dir, prefix, "the root element must be <response> or <fixture>, not <request>");
     free(prefix);
@@ -377,24 +292,25 @@ END_TEST
 
 START_TEST(test_fixture_structure_errors)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     char *prefix = prefix_of(dir, "methods/zapiX.xml", ":");
     /* <answer> without <response>. */
-    free(write_in(dir, "methods/zapiX.xml",
-                  "<fixture>\n  <answer outcome=\"a\">\n    <other/>\n  </answer>\n</fixture>\n"));
+    support_write_in(dir, "methods/zapiX.xml",
+                     "<fixture>\n  <answer outcome=\"a\">\n    <other/>\n  </answer>\n</fixture>\n",
+                     NULL);
     load_fails(dir, prefix, "2: <answer> must hold exactly one <response> element");
     /* An empty <answer>, and one with two <response>. */
-    free(write_in(dir, "methods/zapiX.xml", "<fixture><answer/></fixture>"));
+    support_write_in(dir, "methods/zapiX.xml", "<fixture><answer/></fixture>", NULL);
     load_fails(dir, prefix, "1: <answer> must hold exactly one <response> element");
-    free(write_in(dir, "methods/zapiX.xml",
-                  "<fixture>\n<answer><response/><response/></answer></fixture>"));
+    support_write_in(dir, "methods/zapiX.xml",
+                     "<fixture>\n<answer><response/><response/></answer></fixture>", NULL);
     load_fails(dir, prefix, "2: <answer> must hold exactly one <response>");
     /* Something other than <answer> in <fixture>. */
-    free(write_in(dir, "methods/zapiX.xml",
-                  "<fixture>\n<answer><response/></answer>\n<response/>\n</fixture>"));
+    support_write_in(dir, "methods/zapiX.xml",
+                     "<fixture>\n<answer><response/></answer>\n<response/>\n</fixture>", NULL);
     load_fails(dir, prefix, "3: unknown element <response> in <fixture> (expected <answer>)");
     /* A <fixture> with no answer at all. */
-    free(write_in(dir, "methods/zapiX.xml", "<!-- nothing -->\n<fixture>\n</fixture>"));
+    support_write_in(dir, "methods/zapiX.xml", "<!-- nothing -->\n<fixture>\n</fixture>", NULL);
     load_fails(dir, prefix, "2: <fixture> has no <answer>");
     free(prefix);
     free(dir);
@@ -403,23 +319,25 @@ END_TEST
 
 START_TEST(test_duplicate_outcome)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     char *prefix = prefix_of(dir, "methods/zapiDup.xml", ":4:");
-    free(write_in(dir, "methods/zapiDup.xml",
-                  "<fixture>\n"
-                  "  <answer outcome=\"x\"><response><error>0</error></response></answer>\n"
-                  "  <answer outcome=\"y\"><response><error>0</error></response></answer>\n"
-                  "  <answer outcome=\"x\"><response><error>1</error></response></answer>\n"
-                  "</fixture>\n"));
+    support_write_in(dir, "methods/zapiDup.xml",
+                     "<fixture>\n"
+                     "  <answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                     "  <answer outcome=\"y\"><response><error>0</error></response></answer>\n"
+                     "  <answer outcome=\"x\"><response><error>1</error></response></answer>\n"
+                     "</fixture>\n",
+                     NULL);
     load_fails(dir, prefix, "a second <answer> for outcome \"x\"");
     free(prefix);
     /* Two default answers are duplicates too. */
     prefix = prefix_of(dir, "methods/zapiDup.xml", ":3:");
-    free(write_in(dir, "methods/zapiDup.xml",
-                  "<fixture>\n"
-                  "  <answer><response/></answer>\n"
-                  "  <answer outcome=\"\"><response/></answer>\n"
-                  "</fixture>\n"));
+    support_write_in(dir, "methods/zapiDup.xml",
+                     "<fixture>\n"
+                     "  <answer><response/></answer>\n"
+                     "  <answer outcome=\"\"><response/></answer>\n"
+                     "</fixture>\n",
+                     NULL);
     load_fails(dir, prefix, "a second <answer> for outcome \"\"");
     free(prefix);
     free(dir);
@@ -428,14 +346,14 @@ END_TEST
 
 START_TEST(test_bad_status)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     char *prefix = prefix_of(dir, "methods/zapiS.xml", ":2:");
     const char *bad[] = {"abc", "199", "600", "", "20x", "-200", "2000"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct buf xml = BUF_INIT, want = BUF_INIT;
         buf_printf(&xml, "<fixture>\n<answer status=\"%s\"><response/></answer></fixture>", bad[i]);
         buf_printf(&want, "status \"%s\" is not an HTTP status from 200 to 599", bad[i]);
-        free(write_in(dir, "methods/zapiS.xml", xml.data));
+        support_write_in(dir, "methods/zapiS.xml", xml.data, NULL);
         load_fails(dir, prefix, want.data);
         buf_free(&xml);
         buf_free(&want);
@@ -443,15 +361,16 @@ START_TEST(test_bad_status)
     free(prefix);
 
     /* Good ones are kept, per answer. */
-    free(write_in(dir, "methods/zapiS.xml",
-                  "<fixture>\n"
-                  "<answer status=\"401\"><response><error>1</error></response></answer>\n"
-                  "<answer outcome=\"teapot\" status=\"599\"><response><error>0</error>"
-                  "<methodResponse><methodErrorCode>42</methodErrorCode></methodResponse>"
-                  "</response></answer>\n"
-                  "<answer outcome=\"plain\" status=\"200\"><response><error>x</error>"
-                  "</response></answer>\n"
-                  "</fixture>"));
+    support_write_in(dir, "methods/zapiS.xml",
+                     "<fixture>\n"
+                     "<answer status=\"401\"><response><error>1</error></response></answer>\n"
+                     "<answer outcome=\"teapot\" status=\"599\"><response><error>0</error>"
+                     "<methodResponse><methodErrorCode>42</methodErrorCode></methodResponse>"
+                     "</response></answer>\n"
+                     "<answer outcome=\"plain\" status=\"200\"><response><error>x</error>"
+                     "</response></answer>\n"
+                     "</fixture>",
+                     NULL);
     struct fixture_set *fs = load_ok(dir);
     const struct fixture *f = fixtures_method(fs, "zapiS");
     ck_assert_ptr_nonnull(f);
@@ -471,29 +390,32 @@ END_TEST
 
 START_TEST(test_unknown_placeholder)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     char *prefix = prefix_of(dir, "methods/zapiP.xml", ":4:");
-    free(write_in(dir, "methods/zapiP.xml",
-                  "<?xml version=\"1.0\"?>\n"
-                  "<response>\n"
-                  "  <ok>{{request.zapiToken}}</ok>\n"
-                  "  <bad>{{bogus.thing}}</bad>\n"
-                  "</response>\n"));
+    support_write_in(dir, "methods/zapiP.xml",
+                     "<?xml version=\"1.0\"?>\n"
+                     "<response>\n"
+                     "  <ok>{{request.zapiToken}}</ok>\n"
+                     "  <bad>{{bogus.thing}}</bad>\n"
+                     "</response>\n",
+                     NULL);
     load_fails(dir, prefix,
                "placeholder {{bogus.thing}} does not start with a known name "
                "(request, partner, agent, error, throttle, method, server)");
     free(prefix);
     /* Malformed, inside an <answer>. */
     prefix = prefix_of(dir, "methods/zapiP.xml", ":3:");
-    free(write_in(dir, "methods/zapiP.xml",
-                  "<fixture>\n<answer><response>\n<x>{{ not valid }}</x>\n</response></answer>"
-                  "</fixture>\n"));
+    support_write_in(dir, "methods/zapiP.xml",
+                     "<fixture>\n<answer><response>\n<x>{{ not valid }}</x>\n</response></answer>"
+                     "</fixture>\n",
+                     NULL);
     load_fails(dir, prefix, "malformed placeholder");
     free(prefix);
     /* In an error file. */
-    free(write_in(dir, "methods/zapiP.xml", "<response/>"));
-    free(write_in(dir, "errors/validation.xml",
-                  "<response>\n<message>{{error.message}} {{oops.x}}</message>\n</response>"));
+    support_write_in(dir, "methods/zapiP.xml", "<response/>", NULL);
+    support_write_in(dir, "errors/validation.xml",
+                     "<response>\n<message>{{error.message}} {{oops.x}}</message>\n</response>",
+                     NULL);
     prefix = prefix_of(dir, "errors/validation.xml", ":2:");
     load_fails(dir, prefix, "{{oops.x}}");
     free(prefix);
@@ -503,9 +425,9 @@ END_TEST
 
 START_TEST(test_missing_dirs)
 {
-    char *dir = scratch_set();
-    char *methods = path_in(dir, "methods");
-    char *moved = path_in(dir, "methods-away");
+    char *dir = support_scratch_set(base);
+    char *methods = support_path(dir, "methods");
+    char *moved = support_path(dir, "methods-away");
     ck_assert_int_eq(rename(methods, moved), 0);
     struct buf want = BUF_INIT;
     buf_printf(&want, "%s: cannot open the directory: No such file or directory", methods);
@@ -516,13 +438,13 @@ START_TEST(test_missing_dirs)
     free(moved);
 
     /* No registry. */
-    char *reg = path_in(dir, "registry.xml");
+    char *reg = support_path(dir, "registry.xml");
     ck_assert_int_eq(unlink(reg), 0);
     buf_printf(&want, "%s: cannot open", reg);
     load_fails(dir, NULL, want.data);
     buf_free(&want);
     /* A broken registry is reported with its line. */
-    free(write_in(dir, "registry.xml", "<registry>\n<partner token=\"t\"/>\n</registry>"));
+    support_write_in(dir, "registry.xml", "<registry>\n<partner token=\"t\"/>\n</registry>", NULL);
     buf_printf(&want, "%s:2:", reg);
     load_fails(dir, want.data, "needs a non-empty accountId attribute");
     buf_free(&want);
@@ -537,14 +459,15 @@ END_TEST
 
 START_TEST(test_authenticate_missing_outcome)
 {
-    char *dir = scratch_set();
+    char *dir = support_scratch_set(base);
     /* The repository's file without its "inactive" answer. */
-    free(write_in(dir, "methods/zapiAgents_Authenticate.xml",
-                  "<fixture>\n"
-                  "  <answer outcome=\"found\"><response><error>0</error></response></answer>\n"
-                  "  <answer outcome=\"invalid-user\"><response><error>0</error></response>"
-                  "</answer>\n"
-                  "</fixture>\n"));
+    support_write_in(dir, "methods/zapiAgents_Authenticate.xml",
+                     "<fixture>\n"
+                     "  <answer outcome=\"found\"><response><error>0</error></response></answer>\n"
+                     "  <answer outcome=\"invalid-user\"><response><error>0</error></response>"
+                     "</answer>\n"
+                     "</fixture>\n",
+                     NULL);
     /* fixtures_load alone takes it: the outcomes are the methods' business. */
     fixtures_release(load_ok(dir));
     struct fixture_set *fs = (struct fixture_set *)1;
@@ -558,14 +481,14 @@ START_TEST(test_authenticate_missing_outcome)
     buf_free(&err);
 
     /* A default answer does not stand in for a named outcome either. */
-    free(write_in(dir, "methods/zapiAgents_Authenticate.xml",
-                  "<response><error>0</error></response>\n"));
+    support_write_in(dir, "methods/zapiAgents_Authenticate.xml",
+                     "<response><error>0</error></response>\n", NULL);
     ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.data, "no <answer outcome=\"found\">"));
     buf_free(&err);
 
     /* Without a fixture for the method at all, the set is fine (the method answers 99). */
-    char *p = path_in(dir, "methods/zapiAgents_Authenticate.xml");
+    char *p = support_path(dir, "methods/zapiAgents_Authenticate.xml");
     ck_assert_int_eq(unlink(p), 0);
     free(p);
     ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), 0);
@@ -577,19 +500,20 @@ END_TEST
 
 START_TEST(test_bare_response_served_by_file_name)
 {
-    char *dir = scratch_set();
-    free(write_in(dir, "methods/zapiGetActivityCategories.xml",
-                  "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                  "<response><zapiVersion>2.1</zapiVersion><error>0</error><message>OK</message>"
-                  "<methodResponse><methodName>zapiGetActivityCategories</methodName>"
-                  "<categories><category><id>1</id></category><category><id>2</id></category>"
-                  "</categories><methodErrorCode>0</methodErrorCode>"
-                  "<methodErrorMessage><![CDATA[OK]]></methodErrorMessage></methodResponse>"
-                  "</response>\n"));
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "methods/zapiGetActivityCategories.xml",
+                     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                     "<response><zapiVersion>2.1</zapiVersion><error>0</error><message>OK</message>"
+                     "<methodResponse><methodName>zapiGetActivityCategories</methodName>"
+                     "<categories><category><id>1</id></category><category><id>2</id></category>"
+                     "</categories><methodErrorCode>0</methodErrorCode>"
+                     "<methodErrorMessage><![CDATA[OK]]></methodErrorMessage></methodResponse>"
+                     "</response>\n",
+                     NULL);
     /* Files that are not fixtures are ignored. */
-    free(write_in(dir, "methods/README.txt", "not xml"));
-    free(write_in(dir, "methods/.hidden.xml", "<not well formed"));
-    free(write_in(dir, "methods/zapiPing.xml~", "<backup"));
+    support_write_in(dir, "methods/README.txt", "not xml", NULL);
+    support_write_in(dir, "methods/.hidden.xml", "<not well formed", NULL);
+    support_write_in(dir, "methods/zapiPing.xml~", "<backup", NULL);
     struct fixture_set *fs = load_ok(dir);
     const struct fixture *f = fixtures_method(fs, "zapiGetActivityCategories");
     ck_assert_ptr_nonnull(f);
@@ -614,17 +538,19 @@ START_TEST(test_answer_fallback)
 {
     /* The answer for the outcome, else the default one (no outcome attribute), else the first:
      * never none, so a request is never left without a body. */
-    char *dir = scratch_set();
-    free(write_in(dir, "methods/zapiNamed.xml",
-                  "<fixture>\n"
-                  "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
-                  "<answer outcome=\"y\"><response><error>1</error></response></answer>\n"
-                  "</fixture>"));
-    free(write_in(dir, "methods/zapiDefault.xml",
-                  "<fixture>\n"
-                  "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
-                  "<answer><response><error>5</error></response></answer>\n"
-                  "</fixture>"));
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "methods/zapiNamed.xml",
+                     "<fixture>\n"
+                     "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                     "<answer outcome=\"y\"><response><error>1</error></response></answer>\n"
+                     "</fixture>",
+                     NULL);
+    support_write_in(dir, "methods/zapiDefault.xml",
+                     "<fixture>\n"
+                     "<answer outcome=\"x\"><response><error>0</error></response></answer>\n"
+                     "<answer><response><error>5</error></response></answer>\n"
+                     "</fixture>",
+                     NULL);
     struct fixture_set *fs = load_ok(dir);
     const struct fixture *named = fixtures_method(fs, "zapiNamed");
     ck_assert_ptr_nonnull(named);
@@ -644,10 +570,11 @@ END_TEST
 
 START_TEST(test_error_fixture_with_status)
 {
-    char *dir = scratch_set();
-    free(write_in(dir, "errors/validation.xml",
-                  "<fixture><answer status=\"401\"><response><error>1</error>"
-                  "<message>{{error.message}}</message></response></answer></fixture>"));
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "errors/validation.xml",
+                     "<fixture><answer status=\"401\"><response><error>1</error>"
+                     "<message>{{error.message}}</message></response></answer></fixture>",
+                     NULL);
     struct fixture_set *fs = load_ok(dir);
     const struct answer *a = fixture_answer(fixtures_error(fs, FIXTURE_ERR_VALIDATION), "");
     ck_assert_ptr_nonnull(a);
@@ -689,15 +616,6 @@ fixtures_suite(void)
     return s;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
@@ -706,11 +624,8 @@ main(void)
         perror("mkdtemp");
         return EXIT_FAILURE;
     }
-    SRunner *sr = srunner_create(fixtures_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = support_run(fixtures_suite());
+    support_remove_tree(base);
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

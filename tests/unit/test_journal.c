@@ -10,6 +10,7 @@
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include "support.h"
 #endif
 
 static struct journal *
@@ -1104,9 +1105,5 @@ journal_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(journal_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return support_run(journal_suite());
 }

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "envelope.h"
+#include "support.h"
 
 /* JSON of the root of xml, parsed keeping blank text nodes unless noblanks. */
 static char *
@@ -205,10 +206,7 @@ int
 main(void)
 {
     envelope_global_init();
-    SRunner *sr = srunner_create(json_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = support_run(json_suite());
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

@@ -3,7 +3,6 @@
 #include "registry.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,34 +10,24 @@
 #include <unistd.h>
 
 #include "envelope.h"
+#include "support.h"
 
 static char tmpdir[] = "/tmp/zapi-registry-XXXXXX";
-
-static const char *
-source_dir(void)
-{
-    const char *d = getenv("ZAPI_SOURCE_DIR");
-    return d && *d ? d : ".";
-}
 
 /* Writes content to tmpdir/name and returns the path (caller frees). */
 static char *
 write_file(const char *name, const char *content)
 {
-    struct buf path = BUF_INIT;
-    buf_printf(&path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path.data, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fputs(content, f) >= 0, 1);
-    fclose(f);
-    return path.data;
+    char *path;
+    ck_assert_int_eq(support_write_in(tmpdir, name, content, &path) == 0, 1);
+    return path;
 }
 
 static struct registry *
 load_repo_registry(void)
 {
     struct buf path = BUF_INIT, err = BUF_INIT;
-    buf_printf(&path, "%s/fixtures/registry.xml", source_dir());
+    buf_printf(&path, "%s/fixtures/registry.xml", support_source_dir());
     struct registry *reg = NULL;
     ck_assert_msg(registry_load(path.data, &reg, &err) == 0, "%s", err.data);
     ck_assert_ptr_nonnull(reg);
@@ -633,15 +622,6 @@ registry_suite(void)
     return s;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
@@ -650,11 +630,8 @@ main(void)
         perror("mkdtemp");
         return EXIT_FAILURE;
     }
-    SRunner *sr = srunner_create(registry_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = support_run(registry_suite());
+    support_remove_tree(tmpdir);
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

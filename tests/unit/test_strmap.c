@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "support.h"
 
 struct entry {
     struct strmap_node node;
@@ -354,9 +355,5 @@ strmap_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(strmap_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return support_run(strmap_suite());
 }

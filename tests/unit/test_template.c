@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "support.h"
 
 /* ---- a lookup over a fixed table, counting calls ---- */
 
@@ -437,10 +438,7 @@ int
 main(void)
 {
     envelope_global_init();
-    SRunner *sr = srunner_create(template_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = support_run(template_suite());
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "support.h"
 
 static struct throttle *
 mk(unsigned limit, double window, unsigned every, size_t max_keys)
@@ -859,9 +860,5 @@ throttle_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(throttle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return support_run(throttle_suite());
 }

@@ -3,16 +3,14 @@
 #include "zapi.h"
 
 #include <check.h>
-#include <dirent.h>
-#include <ftw.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envelope.h"
+#include "support.h"
 
 static char base[] = "/tmp/zapi-zapi-XXXXXX";
 
@@ -42,15 +40,6 @@ static const char ping_json_body[] =
 
 /* ---- fixture sets ---- */
 
-static char *
-repo_fixtures(void)
-{
-    const char *d = getenv("ZAPI_SOURCE_DIR");
-    struct buf b = BUF_INIT;
-    buf_printf(&b, "%s/fixtures", d && *d ? d : ".");
-    return b.data;
-}
-
 static struct fixture_set *
 load_set(const char *dir)
 {
@@ -61,64 +50,6 @@ load_set(const char *dir)
     return fs;
 }
 
-static void
-copy_tree(const char *from, const char *to)
-{
-    DIR *d = opendir(from);
-    ck_assert_ptr_nonnull(d);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        struct buf src = BUF_INIT, dst = BUF_INIT;
-        buf_printf(&src, "%s/%s", from, de->d_name);
-        buf_printf(&dst, "%s/%s", to, de->d_name);
-        struct stat st;
-        ck_assert_int_eq(stat(src.data, &st), 0);
-        if (S_ISDIR(st.st_mode)) {
-            ck_assert_int_eq(mkdir(dst.data, 0700), 0);
-            copy_tree(src.data, dst.data);
-        } else if (S_ISREG(st.st_mode)) {
-            FILE *in = fopen(src.data, "rb"), *out = fopen(dst.data, "wb");
-            ck_assert_ptr_nonnull(in);
-            ck_assert_ptr_nonnull(out);
-            char chunk[8192];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
-                ck_assert_uint_eq(fwrite(chunk, 1, n, out), n);
-            fclose(in);
-            fclose(out);
-        }
-        buf_free(&src);
-        buf_free(&dst);
-    }
-    closedir(d);
-}
-
-static char *
-scratch_set(void)
-{
-    struct buf dir = BUF_INIT;
-    buf_printf(&dir, "%s/set-XXXXXX", base);
-    ck_assert_ptr_nonnull(mkdtemp(dir.data));
-    char *repo = repo_fixtures();
-    copy_tree(repo, dir.data);
-    free(repo);
-    return dir.data;
-}
-
-static void
-write_in(const char *dir, const char *rel, const char *content)
-{
-    struct buf p = BUF_INIT;
-    buf_printf(&p, "%s/%s", dir, rel);
-    FILE *f = fopen(p.data, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(content, f);
-    fclose(f);
-    buf_free(&p);
-}
-
 /* ---- the environment under test ---- */
 
 static struct fixture_set *fs;
@@ -127,7 +58,7 @@ static struct zapi_env env;
 static void
 setup(void)
 {
-    char *dir = repo_fixtures();
+    char *dir = support_repo_fixtures();
     fs = load_set(dir);
     free(dir);
     memset(&env, 0, sizeof(env));
@@ -817,11 +748,12 @@ END_TEST
 
 START_TEST(test_http_error_status_kept_over_fixture)
 {
-    char *dir = scratch_set();
-    write_in(dir, "errors/http-error.xml",
-             "<fixture><answer status=\"200\"><response><error>3</error>"
-             "<message>{{error.message}} ({{error.code}})</message></response></answer>"
-             "</fixture>");
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "errors/http-error.xml",
+                     "<fixture><answer status=\"200\"><response><error>3</error>"
+                     "<message>{{error.message}} ({{error.code}})</message></response></answer>"
+                     "</fixture>",
+                     NULL);
     struct fixture_set *mine = load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024};
     struct zapi_result r;
@@ -839,20 +771,22 @@ END_TEST
 
 START_TEST(test_placeholders)
 {
-    char *dir = scratch_set();
-    write_in(dir, "methods/zapiEcho.xml",
-             "<fixture><answer status=\"201\"><response>"
-             "<error>0</error>"
-             "<date>{{server.date}}</date><time>{{server.time}}</time>"
-             "<version>{{server.version}}</version><nosuch>{{server.nothing}}</nosuch>"
-             "<method>{{method.name}}</method><code>{{error.code}}</code>"
-             "<org>{{partner.organisation}}</org><acc>{{partner.accountId}}</acc>"
-             "<aff attr=\"{{partner.affiliateUsername}}\"/>"
-             "<param>{{request.zapiMethod.item}}</param><tok>{{request.zapiToken}}</tok>"
-             "<absent>{{request.zapiMethod.absent}}</absent><agent>{{agent.firstName}}</agent>"
-             "<msg>{{error.message}}</msg><wait>{{throttle.wait}}</wait>"
-             "<methodResponse><methodErrorCode>0</methodErrorCode></methodResponse>"
-             "</response></answer></fixture>");
+    char *dir = support_scratch_set(base);
+    support_write_in(
+        dir, "methods/zapiEcho.xml",
+        "<fixture><answer status=\"201\"><response>"
+        "<error>0</error>"
+        "<date>{{server.date}}</date><time>{{server.time}}</time>"
+        "<version>{{server.version}}</version><nosuch>{{server.nothing}}</nosuch>"
+        "<method>{{method.name}}</method><code>{{error.code}}</code>"
+        "<org>{{partner.organisation}}</org><acc>{{partner.accountId}}</acc>"
+        "<aff attr=\"{{partner.affiliateUsername}}\"/>"
+        "<param>{{request.zapiMethod.item}}</param><tok>{{request.zapiToken}}</tok>"
+        "<absent>{{request.zapiMethod.absent}}</absent><agent>{{agent.firstName}}</agent>"
+        "<msg>{{error.message}}</msg><wait>{{throttle.wait}}</wait>"
+        "<methodResponse><methodErrorCode>0</methodErrorCode></methodResponse>"
+        "</response></answer></fixture>",
+        NULL);
     struct fixture_set *mine = load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024};
     char *req = demo_req("zapiEcho", "    <item> first </item>\n    <item>second</item>\n");
@@ -890,10 +824,11 @@ END_TEST
 START_TEST(test_validation_fixture_status)
 {
     /* A status on the fixture wins over error_status. */
-    char *dir = scratch_set();
-    write_in(dir, "errors/validation.xml",
-             "<fixture><answer status=\"403\"><response><error>1</error>"
-             "<message>{{error.message}}</message></response></answer></fixture>");
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "errors/validation.xml",
+                     "<fixture><answer status=\"403\"><response><error>1</error>"
+                     "<message>{{error.message}}</message></response></answer></fixture>",
+                     NULL);
     struct fixture_set *mine = load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024, .error_status = 401};
     char *req = xml_req("NOPE", "456", "1240", "zapiPing", NULL);
@@ -916,11 +851,12 @@ START_TEST(test_fixture_without_default_answer)
      * answers all have outcomes used to load and then answer every call with HTTP 500 and an
      * empty body (zapi.c answer(): "Only out of memory gets here"). Either fix is right: the
      * load refuses the file, or the call is answered from the fixture. Never a bodiless 500. */
-    char *dir = scratch_set();
-    write_in(dir, "methods/zapiOnlyNamed.xml",
-             "<fixture><answer outcome=\"x\" status=\"202\"><response><error>0</error>"
-             "<methodResponse><methodErrorCode>7</methodErrorCode></methodResponse>"
-             "</response></answer></fixture>");
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "methods/zapiOnlyNamed.xml",
+                     "<fixture><answer outcome=\"x\" status=\"202\"><response><error>0</error>"
+                     "<methodResponse><methodErrorCode>7</methodErrorCode></methodResponse>"
+                     "</response></answer></fixture>",
+                     NULL);
     struct fixture_set *mine = (struct fixture_set *)1;
     struct buf err = BUF_INIT;
     int rc = zapi_load_fixtures(dir, &mine, &err);
@@ -1038,15 +974,6 @@ zapi_suite(void)
     return s;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
@@ -1055,11 +982,8 @@ main(void)
         perror("mkdtemp");
         return EXIT_FAILURE;
     }
-    SRunner *sr = srunner_create(zapi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = support_run(zapi_suite());
+    support_remove_tree(base);
     xmlCleanupParser();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }
