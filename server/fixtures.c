@@ -1,10 +1,12 @@
 #include "fixtures.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "render.h"
 #include "xmlfile.h"
 
@@ -29,6 +31,11 @@ static void
 fixture_free(struct fixture *f)
 {
     for (size_t i = 0; i < f->nanswers; i++) {
+        for (size_t k = 0; k < f->answers[i].nwhen; k++) {
+            free(f->answers[i].when[k].param);
+            free(f->answers[i].when[k].value);
+        }
+        free(f->answers[i].when);
         free(f->answers[i].outcome);
         buf_free(&f->answers[i].xml);
         buf_free(&f->answers[i].json);
@@ -82,18 +89,77 @@ parse_status(const xmlNode *node, int *status, const char *path, struct buf *err
     return ok ? 0 : -1;
 }
 
-static xmlNode *
-only_element_child(const xmlNode *node)
+static int
+valid_param(const char *p)
 {
-    xmlNode *found = NULL;
+    if (!*p)
+        return 0;
+    for (; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+            return 0;
+    return 1;
+}
+
+static int
+load_when(struct fixture *f, struct answer *a, xmlNode *node, struct buf *err)
+{
+    xmlChar *param = xmlGetProp(node, (const xmlChar *)"param");
+    if (!param || !valid_param((const char *)param)) {
+        buf_printf(err,
+                   "%s:%ld: <when> needs param=\"path.under.request\" (letters, digits, "
+                   "'_', '-' and '.')",
+                   f->path, xmlGetLineNo(node));
+        xmlFree(param);
+        return -1;
+    }
+    struct answer_when *w = realloc(a->when, (a->nwhen + 1) * sizeof(*w));
+    if (!w) {
+        xmlFree(param);
+        buf_printf(err, "%s: out of memory", f->path);
+        return -1;
+    }
+    a->when = w;
+    struct buf value = BUF_INIT;
+    xml_node_text(node, &value);
+    w[a->nwhen].param = strdup((const char *)param);
+    w[a->nwhen].value = value.data ? value.data : strdup("");
+    xmlFree(param);
+    if (!w[a->nwhen].param || !w[a->nwhen].value) {
+        free(w[a->nwhen].param);
+        free(w[a->nwhen].value);
+        buf_printf(err, "%s: out of memory", f->path);
+        return -1;
+    }
+    a->nwhen++;
+    return 0;
+}
+
+/* An <answer> holds <when> conditions and exactly one <response>. */
+static int
+load_answer_children(struct fixture *f, struct answer *a, xmlNode *node, struct buf *err)
+{
     for (xmlNode *c = node->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (found)
-            return NULL;
-        found = c;
+        if (strcmp((const char *)c->name, "when") == 0) {
+            if (load_when(f, a, c, err) < 0)
+                return -1;
+        } else if (strcmp((const char *)c->name, "response") == 0 && !a->response) {
+            a->response = c;
+        } else {
+            buf_printf(err,
+                       "%s:%ld: <answer> must hold exactly one <response> element (after any "
+                       "<when> conditions), not <%s> on line %ld",
+                       f->path, xmlGetLineNo(node), c->name, xmlGetLineNo(c));
+            return -1;
+        }
     }
-    return found;
+    if (!a->response) {
+        buf_printf(err, "%s:%ld: <answer> must hold exactly one <response> element", f->path,
+                   xmlGetLineNo(node));
+        return -1;
+    }
+    return 0;
 }
 
 static int
@@ -110,19 +176,16 @@ load_answer(struct fixture *f, xmlNode *node, struct buf *err)
         buf_printf(err, "%s: out of memory", f->path);
         return -1;
     }
-    for (size_t i = 0; i + 1 < f->nanswers; i++) {
-        if (strcmp(f->answers[i].outcome, a->outcome) == 0) {
-            buf_printf(err, "%s:%ld: a second <answer> for outcome \"%s\"", f->path, line,
-                       a->outcome);
+    if (parse_status(node, &a->status, f->path, err) < 0 ||
+        load_answer_children(f, a, node, err) < 0)
+        return -1;
+    /* Two unconditional answers for one outcome: the second could never be chosen. */
+    for (size_t i = 0; i + 1 < f->nanswers && a->nwhen == 0; i++) {
+        if (f->answers[i].nwhen == 0 && strcmp(f->answers[i].outcome, a->outcome) == 0) {
+            buf_printf(err, "%s:%ld: a second <answer> for outcome \"%s\" without <when>", f->path,
+                       line, a->outcome);
             return -1;
         }
-    }
-    if (parse_status(node, &a->status, f->path, err) < 0)
-        return -1;
-    a->response = only_element_child(node);
-    if (!a->response || strcmp((const char *)a->response->name, "response") != 0) {
-        buf_printf(err, "%s:%ld: <answer> must hold exactly one <response> element", f->path, line);
-        return -1;
     }
     return prepare_answer(a, f->path, err);
 }
@@ -310,16 +373,43 @@ fixtures_error(const struct fixture_set *fs, enum fixture_error which)
     return &fs->errors[which];
 }
 
+static int
+conditions_hold(const struct answer *a, fixture_param_fn param, void *ctx)
+{
+    for (size_t i = 0; i < a->nwhen; i++) {
+        struct buf got = BUF_INIT;
+        int ok = param && param(ctx, a->when[i].param, &got) == 0 &&
+                 strcmp(got.data ? got.data : "", a->when[i].value) == 0;
+        buf_free(&got);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static const struct answer *
+first_holding(const struct fixture *f, const char *outcome, fixture_param_fn param, void *ctx)
+{
+    for (size_t i = 0; i < f->nanswers; i++)
+        if (strcmp(f->answers[i].outcome, outcome) == 0 &&
+            conditions_hold(&f->answers[i], param, ctx))
+            return &f->answers[i];
+    return NULL;
+}
+
+const struct answer *
+fixture_answer_match(const struct fixture *f, const char *outcome, fixture_param_fn param,
+                     void *ctx)
+{
+    const struct answer *a = first_holding(f, outcome, param, ctx);
+    if (!a && outcome[0])
+        a = first_holding(f, "", param, ctx);
+    /* No answer for the outcome and no default: the first answer, rather than none at all. */
+    return a ? a : (f->nanswers ? &f->answers[0] : NULL);
+}
+
 const struct answer *
 fixture_answer(const struct fixture *f, const char *outcome)
 {
-    /* No answer for the outcome and no default: the first answer, rather than none at all. */
-    const struct answer *fallback = f->nanswers ? &f->answers[0] : NULL;
-    for (size_t i = 0; i < f->nanswers; i++) {
-        if (strcmp(f->answers[i].outcome, outcome) == 0)
-            return &f->answers[i];
-        if (f->answers[i].outcome[0] == '\0')
-            fallback = &f->answers[i];
-    }
-    return fallback;
+    return fixture_answer_match(f, outcome, NULL, NULL);
 }

@@ -20,8 +20,17 @@ enum fixture_error {
     FIXTURE_ERR_COUNT
 };
 
+/* <when param="zapiMethod.activityId">12</when>: the answer applies when the request's value at
+ * that path (under <request>) is exactly this text, trimmed. */
+struct answer_when {
+    char *param;
+    char *value;
+};
+
 struct answer {
-    char *outcome;     /* "" for the default answer */
+    char *outcome;            /* "" for the default answer */
+    struct answer_when *when; /* all must hold; none = always */
+    size_t nwhen;
     int status;        /* HTTP status from status="", 0 when unset */
     xmlNode *response; /* the <response> element, owned by the fixture's document */
     int dynamic;       /* holds placeholders: rendered per request */
@@ -61,7 +70,15 @@ void fixtures_release(struct fixture_set *fs);
 const struct fixture *fixtures_method(const struct fixture_set *fs, const char *name);
 const struct fixture *fixtures_error(const struct fixture_set *fs, enum fixture_error which);
 const char *fixtures_error_name(enum fixture_error which);
-/* The answer for outcome, else the default answer (no outcome attribute), else the first. */
+/* Appends the request's trimmed value at a dotted path to out; -1 when there is none. */
+typedef int (*fixture_param_fn)(void *ctx, const char *path, struct buf *out);
+
+/* The first answer for outcome whose <when> conditions all hold (param reads the request; NULL
+ * = no request, so only answers without conditions apply), else the same among the default
+ * answers (no outcome attribute), else the first answer. */
+const struct answer *fixture_answer_match(const struct fixture *f, const char *outcome,
+                                          fixture_param_fn param, void *ctx);
+/* fixture_answer_match without a request. */
 const struct answer *fixture_answer(const struct fixture *f, const char *outcome);
 
 #endif

@@ -115,11 +115,18 @@ zapi_token_short(const char *token, char *out, size_t len)
         snprintf(out, len, "%.6s...", p);
 }
 
+static int
+request_param(void *ctx, const char *path, struct buf *out)
+{
+    const struct vars *v = ctx;
+    return v->req && v->req->doc ? envelope_lookup(v->req, path, out) : -1;
+}
+
 static void
 answer(const struct vars *v, const struct fixture *f, const char *outcome, int default_status,
        struct zapi_result *out)
 {
-    const struct answer *a = fixture_answer(f, outcome);
+    const struct answer *a = fixture_answer_match(f, outcome, request_param, (void *)v);
     buf_clear(&out->body);
     if (!a || render_answer(a, out->format, lookup, (void *)v, &out->body, &out->zapi_error,
                             &out->method_error) < 0) {

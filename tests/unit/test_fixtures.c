@@ -317,6 +317,109 @@ START_TEST(test_fixture_structure_errors)
 }
 END_TEST
 
+/* <when param="...">value</when> picks an answer by the request's values; answers without
+ * conditions are the default; a handler's outcome still comes first. */
+static const char *const when_fixture =
+    "<fixture>\n"
+    "  <answer><when param=\"zapiMethod.activityId\">12</when>\n"
+    "    <response><error>0</error><message>twelve</message></response></answer>\n"
+    "  <answer><when param=\"zapiMethod.activityId\"> 13 </when>\n"
+    "    <when param=\"zapiMethod.date\">2026-12-01</when>\n"
+    "    <response><error>0</error><message>thirteen-first</message></response></answer>\n"
+    "  <answer><response><error>0</error><message>default</message></response></answer>\n"
+    "</fixture>\n";
+
+struct fake_request {
+    const char *activity;
+    const char *date;
+};
+
+static int
+fake_param(void *ctx, const char *path, struct buf *out)
+{
+    const struct fake_request *r = ctx;
+    const char *v = strcmp(path, "zapiMethod.activityId") == 0 ? r->activity
+                    : strcmp(path, "zapiMethod.date") == 0     ? r->date
+                                                               : NULL;
+    if (!v)
+        return -1;
+    return buf_append_str(out, v);
+}
+
+static const char *
+message_of(const struct answer *a)
+{
+    ck_assert_ptr_nonnull(a);
+    xmlNode *m = a->response->children;
+    while (m && (m->type != XML_ELEMENT_NODE || strcmp((const char *)m->name, "message") != 0))
+        m = m->next;
+    ck_assert_ptr_nonnull(m);
+    return (const char *)m->children->content;
+}
+
+START_TEST(test_answer_chosen_by_request_values)
+{
+    char *dir = support_scratch_set(base);
+    support_write_in(dir, "methods/zapiGetActivityDetailsByActivityId.xml", when_fixture, NULL);
+    struct fixture_set *fs = load_ok(dir);
+    const struct fixture *f = fixtures_method(fs, "zapiGetActivityDetailsByActivityId");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->answers[1].nwhen, 2);
+    ck_assert_str_eq(f->answers[1].when[0].value, "13"); /* trimmed */
+
+    struct fake_request r12 = {"12", NULL}, r13 = {"13", "2026-12-01"}, r13b = {"13", "2026-12-02"};
+    struct fake_request none = {NULL, NULL};
+    ck_assert_str_eq(message_of(fixture_answer_match(f, "", fake_param, &r12)), "twelve");
+    ck_assert_str_eq(message_of(fixture_answer_match(f, "", fake_param, &r13)), "thirteen-first");
+    /* Every condition must hold. */
+    ck_assert_str_eq(message_of(fixture_answer_match(f, "", fake_param, &r13b)), "default");
+    ck_assert_str_eq(message_of(fixture_answer_match(f, "", fake_param, &none)), "default");
+    /* No request at all: only unconditional answers apply. */
+    ck_assert_str_eq(message_of(fixture_answer(f, "")), "default");
+    /* An outcome without answers of its own falls back to the conditional defaults. */
+    ck_assert_str_eq(message_of(fixture_answer_match(f, "found", fake_param, &r12)), "twelve");
+
+    /* Through zapi_handle: the request's own values choose. */
+    struct zapi_env env = {.fixtures = fs, .now = 1800000000};
+    const char *body = "<request><zapiToken>ZAPI-DEMO-TOKEN</zapiToken>"
+                       "<zapiAccountId>456</zapiAccountId><zapiUserId>1240</zapiUserId>"
+                       "<zapiMethod><methodName>zapiGetActivityDetailsByActivityId</methodName>"
+                       "<activityId type=\"integer\"> 12 </activityId></zapiMethod></request>";
+    struct zapi_result res;
+    zapi_result_init(&res);
+    zapi_handle(&env, "text/xml", body, strlen(body), &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_msg(strstr(res.body.data, "<message>twelve</message>") != NULL, "%s", res.body.data);
+    zapi_result_free(&res);
+    fixtures_release(fs);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_when_errors)
+{
+    char *dir = support_scratch_set(base);
+    char *prefix = prefix_of(dir, "methods/zapiW.xml", ":");
+    support_write_in(dir, "methods/zapiW.xml",
+                     "<fixture>\n<answer>\n<when>1</when><response/></answer></fixture>", NULL);
+    load_fails(dir, prefix, "3: <when> needs param=");
+    support_write_in(dir, "methods/zapiW.xml",
+                     "<fixture>\n<answer><when param=\"a b\">1</when><response/></answer>"
+                     "</fixture>",
+                     NULL);
+    load_fails(dir, prefix, "2: <when> needs param=");
+    /* Conditional answers may share an outcome; two unconditional ones may not. */
+    support_write_in(dir, "methods/zapiW.xml",
+                     "<fixture>\n<answer><when param=\"x\">1</when><response/></answer>\n"
+                     "<answer><when param=\"x\">2</when><response/></answer>\n"
+                     "<answer><response/></answer>\n<answer><response/></answer></fixture>",
+                     NULL);
+    load_fails(dir, prefix, "5: a second <answer> for outcome \"\" without <when>");
+    free(prefix);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_duplicate_outcome)
 {
     char *dir = support_scratch_set(base);
@@ -605,6 +708,8 @@ fixtures_suite(void)
     tcase_add_test(tc, test_method_wrong_root);
     tcase_add_test(tc, test_fixture_structure_errors);
     tcase_add_test(tc, test_duplicate_outcome);
+    tcase_add_test(tc, test_answer_chosen_by_request_values);
+    tcase_add_test(tc, test_when_errors);
     tcase_add_test(tc, test_bad_status);
     tcase_add_test(tc, test_unknown_placeholder);
     tcase_add_test(tc, test_missing_dirs);
