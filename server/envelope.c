@@ -302,9 +302,8 @@ envelope_free(struct envelope *env)
 }
 
 int
-envelope_lookup(const struct envelope *env, const char *path, struct buf *out)
+xml_path_text(const xmlNode *node, const char *path, struct buf *out)
 {
-    xmlNode *node = env->doc ? xmlDocGetRootElement(env->doc) : NULL;
     char name[128];
     while (node && *path) {
         size_t n = strcspn(path, ".");
@@ -313,12 +312,16 @@ envelope_lookup(const struct envelope *env, const char *path, struct buf *out)
         memcpy(name, path, n);
         name[n] = '\0';
         node = xml_child(node, name);
-        path += n;
-        if (*path == '.')
-            path++;
+        path += n + (path[n] == '.');
     }
     if (!node)
         return -1;
     xml_node_text(node, out);
     return 0;
+}
+
+int
+envelope_lookup(const struct envelope *env, const char *path, struct buf *out)
+{
+    return xml_path_text(env->doc ? xmlDocGetRootElement(env->doc) : NULL, path, out);
 }

@@ -43,5 +43,8 @@ int envelope_lookup(const struct envelope *env, const char *path, struct buf *ou
 void xml_node_text(const xmlNode *node, struct buf *out);
 /* First element child named name, or NULL. */
 xmlNode *xml_child(const xmlNode *node, const char *name);
+/* Trimmed text of the element at a dotted path of child names under node ("a.b.c"), appended to
+ * out. Returns 0, or -1 when there is no such element. */
+int xml_path_text(const xmlNode *node, const char *path, struct buf *out);
 
 #endif

@@ -1,4 +1,5 @@
 #include "journal.h"
+#include "log.h"
 #include "strmap.h"
 
 #include <math.h>
@@ -485,16 +486,10 @@ json_time(double t)
     const long long end = 253402300800LL; /* 10000-01-01T00:00:00Z */
     if (!(t >= 0 && t < end))             /* also false for NaN */
         return json_null();
-    long long ms = llround(t * 1000);
-    if (ms / 1000 >= end)
+    if (llround(t * 1000) / 1000 >= end)
         return json_null(); /* rounded up into the year 10000 */
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
     char buf[40];
-    if (!gmtime_r(&sec, &tm))
-        return json_null();
-    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+    log_format_time(t, buf, sizeof(buf));
     return json_string(buf);
 }
 

@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/time.h>
@@ -30,14 +31,22 @@ log_level_name(enum log_level level)
 }
 
 void
+log_format_time(double t, char *out, size_t len)
+{
+    long long ms = llround(t * 1000);
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, len - n, ".%03dZ", (int)(ms % 1000));
+}
+
+void
 log_timestamp(char *out, size_t len)
 {
     struct timeval tv;
-    struct tm tm;
     gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, len - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+    log_format_time((double)tv.tv_sec + (double)tv.tv_usec / 1e6, out, len);
 }
 
 void

@@ -17,7 +17,10 @@ const char *log_level_name(enum log_level level);
 /* Writes "TIME LEVEL message" as one line, when level is enabled. */
 void log_msg(const struct logger *lg, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Formats the current UTC time as 2026-11-23T16:40:00.123Z into out (at least 32 bytes). */
+/* Formats t (seconds since the epoch, years 1970-9999) as 2026-11-23T16:40:00.123Z in UTC into
+ * out (at least 32 bytes); milliseconds rounded. Shared by the log and the request journal. */
+void log_format_time(double t, char *out, size_t len);
+/* log_format_time of the current time. */
 void log_timestamp(char *out, size_t len);
 
 #define log_error(lg, ...) log_msg((lg), LOG_LEVEL_ERROR, __VA_ARGS__)

@@ -335,21 +335,7 @@ registry_partner_field(const struct partner *p, const char *name, struct buf *ou
 int
 registry_agent_field(const struct agent *a, const char *path, struct buf *out)
 {
-    const xmlNode *node = a->details;
-    char name[128];
-    while (node && *path) {
-        size_t n = strcspn(path, ".");
-        if (n == 0 || n >= sizeof(name))
-            return -1;
-        memcpy(name, path, n);
-        name[n] = '\0';
-        node = xml_child(node, name);
-        path += n + (path[n] == '.');
-    }
-    if (!node)
-        return -1;
-    xml_node_text(node, out);
-    return 0;
+    return xml_path_text(a->details, path, out);
 }
 
 int

@@ -14,6 +14,18 @@
 #include "buf.h"
 
 int
+support_run_in(Suite *s, char *base)
+{
+    if (!mkdtemp(base)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    int rc = support_run(s);
+    support_remove_tree(base);
+    return rc;
+}
+
+int
 support_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

@@ -10,6 +10,9 @@
 /* Runs every test of s with CK_NORMAL output and frees the runner. Returns EXIT_SUCCESS when no
  * test failed, EXIT_FAILURE otherwise, ready to be returned from main. */
 int support_run(Suite *s);
+/* support_run for suites that write files: makes the directory base (a mkdtemp template, changed
+ * in place) first and removes it afterwards. */
+int support_run_in(Suite *s, char *base);
 
 /* Removes path and everything beneath it (depth first, symbolic links not followed). Returns 0,
  * or -1 when nftw could not walk the tree or an entry could not be removed. */

@@ -725,12 +725,7 @@ int
 main(void)
 {
     envelope_global_init();
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        return EXIT_FAILURE;
-    }
-    int rc = support_run(fixtures_suite());
-    support_remove_tree(base);
+    int rc = support_run_in(fixtures_suite(), base);
     xmlCleanupParser();
     return rc;
 }
