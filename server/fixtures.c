@@ -5,13 +5,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "envelope.h"
 #include "render.h"
 #include "xmlfile.h"
 
-const char *const fixture_namespaces[] = {"request",  "partner", "agent",  "error",
-                                          "throttle", "method",  "server", NULL};
+const char *const fixture_namespaces[] = {
+    /* about the request and the server */
+    "request", "partner", "agent", "error", "throttle", "method", "server",
+    /* filled by the handlers, by area: agents */
+    "login",
+    /* catalogue */
+    "categories", "category", "activities", "activity", "products", "product", "packages",
+    "package", "inventory", "batch", "quote", "cancellations", "plan", "system", "date", "search",
+    NULL};
 
 static const char *const error_names[FIXTURE_ERR_COUNT] = {
     [FIXTURE_ERR_VALIDATION] = "validation",
@@ -19,6 +27,7 @@ static const char *const error_names[FIXTURE_ERR_COUNT] = {
     [FIXTURE_ERR_INVALID_REQUEST] = "invalid-request",
     [FIXTURE_ERR_UNKNOWN_METHOD] = "unknown-method",
     [FIXTURE_ERR_HTTP] = "http-error",
+    [FIXTURE_ERR_METHOD] = "method-error",
 };
 
 const char *
@@ -238,11 +247,15 @@ load_fixture(struct fixture *f, const char *path, const char *name, struct buf *
         struct answer *a = &f->answers[f->nanswers++];
         a->outcome = strdup("");
         a->response = root;
-        return a->outcome ? prepare_answer(a, path, err) : -1;
-    }
-    for (xmlNode *c = root->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && load_answer(f, c, err) < 0)
+        if (!a->outcome || prepare_answer(a, path, err) < 0)
             return -1;
+    } else {
+        for (xmlNode *c = root->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && load_answer(f, c, err) < 0)
+                return -1;
+    }
+    for (size_t i = 0; i < f->nanswers; i++)
+        f->dynamic |= f->answers[i].dynamic || f->answers[i].outcome[0];
     return 0;
 }
 
@@ -329,6 +342,17 @@ fixtures_load(const char *dir, struct fixture_set **out, struct buf *err)
     struct buf path = BUF_INIT;
     buf_printf(&path, "%s/registry.xml", dir);
     int rc = registry_load(path.data, &fs->registry, err);
+    buf_clear(&path);
+    buf_printf(&path, "%s/catalogue.xml", dir);
+    if (rc == 0) {
+        /* A fixture set without a catalogue is fine: its catalogue methods find nothing. */
+        if (access(path.data, F_OK) == 0)
+            rc = catalogue_load(path.data, &fs->catalogue, err);
+        else if (!(fs->catalogue = catalogue_empty())) {
+            buf_printf(err, "%s: out of memory", dir);
+            rc = -1;
+        }
+    }
     buf_free(&path);
     if (rc < 0 || load_methods(fs, err) < 0 || load_errors(fs, err) < 0) {
         fixtures_release(fs);
@@ -356,6 +380,7 @@ fixtures_release(struct fixture_set *fs)
     for (int i = 0; i < FIXTURE_ERR_COUNT; i++)
         fixture_free(&fs->errors[i]);
     registry_free(fs->registry);
+    catalogue_free(fs->catalogue);
     free(fs->dir);
     free(fs);
 }
@@ -406,6 +431,13 @@ fixture_answer_match(const struct fixture *f, const char *outcome, fixture_param
         a = first_holding(f, "", param, ctx);
     /* No answer for the outcome and no default: the first answer, rather than none at all. */
     return a ? a : (f->nanswers ? &f->answers[0] : NULL);
+}
+
+const struct answer *
+fixture_answer_exact(const struct fixture *f, const char *outcome, fixture_param_fn param,
+                     void *ctx)
+{
+    return first_holding(f, outcome, param, ctx);
 }
 
 const struct answer *

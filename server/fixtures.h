@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "catalogue.h"
 #include "registry.h"
 
 /* Error answers every fixture set has, as files errors/<name>.xml. */
@@ -17,6 +18,8 @@ enum fixture_error {
     FIXTURE_ERR_INVALID_REQUEST, /* ZAPI error 3: body not a ZAPI request */
     FIXTURE_ERR_UNKNOWN_METHOD,  /* methodErrorCode 99: no fixture for the method */
     FIXTURE_ERR_HTTP,            /* HTTP-level refusals: 404, 405, 413... */
+    FIXTURE_ERR_METHOD,          /* a method's own error (40-53, 70, 71, 100) without an answer
+                                    for it in the method's fixture */
     FIXTURE_ERR_COUNT
 };
 
@@ -46,6 +49,7 @@ struct fixture {
     xmlDoc *doc;
     struct answer *answers;
     size_t nanswers;
+    int dynamic; /* some answer has placeholders or directives: the method's handler runs */
 };
 
 struct fixture_set {
@@ -53,15 +57,18 @@ struct fixture_set {
     char *dir;
     time_t loaded_at;
     struct registry *registry;
-    struct fixture *methods; /* sorted by name */
+    struct catalogue *catalogue; /* catalogue.xml, or an empty one */
+    struct fixture *methods;     /* sorted by name */
     size_t nmethods;
     struct fixture errors[FIXTURE_ERR_COUNT];
 };
 
-/* The placeholder namespaces fixtures may use. */
+/* The placeholder namespaces fixtures may use: the request's and the server's, then those the
+ * method handlers fill (server/methods/). Declared once, here. */
 extern const char *const fixture_namespaces[];
 
-/* Loads dir/registry.xml, dir/methods/ *.xml and dir/errors/ *.xml. Returns 0 with a set holding
+/* Loads dir/registry.xml, dir/catalogue.xml (when present), dir/methods/ *.xml and
+ * dir/errors/ *.xml. Returns 0 with a set holding
  * one reference, or -1 with "file:line: reason" in err. */
 int fixtures_load(const char *dir, struct fixture_set **out, struct buf *err);
 struct fixture_set *fixtures_retain(struct fixture_set *fs);
@@ -80,5 +87,8 @@ const struct answer *fixture_answer_match(const struct fixture *f, const char *o
                                           fixture_param_fn param, void *ctx);
 /* fixture_answer_match without a request. */
 const struct answer *fixture_answer(const struct fixture *f, const char *outcome);
+/* The first answer for exactly this outcome whose conditions hold, or NULL. */
+const struct answer *fixture_answer_exact(const struct fixture *f, const char *outcome,
+                                          fixture_param_fn param, void *ctx);
 
 #endif

@@ -1,85 +1,79 @@
 #include "methods.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "mbedtls/constant_time.h"
+static const struct method_area *const areas[] = {&methods_agents, &methods_catalogue};
 
-static const char *
-agents_authenticate(struct method_call *c)
+const struct method_handler *
+methods_find(const char *name)
 {
-    struct buf user = BUF_INIT, pass = BUF_INIT;
-    envelope_lookup(c->req, "zapiMethod.username", &user);
-    envelope_lookup(c->req, "zapiMethod.password", &pass);
-    const char *outcome = "found";
-    const struct agent *a = user.len ? registry_agent(c->registry, user.data) : NULL;
-    if (!user.len) {
-        buf_printf(&c->message, "Invalid user: zapiMethod/username is missing");
-        outcome = "invalid-user";
-    } else if (!a) {
-        buf_printf(&c->message, "Invalid user: no agent with username \"%.64s\"", user.data);
-        outcome = "invalid-user";
-    } else if (strlen(a->password) != pass.len ||
-               mbedtls_ct_memcmp(a->password, pass.data ? pass.data : "", pass.len) != 0) {
-        buf_printf(&c->message, "Invalid user: wrong password for agent \"%.64s\"", user.data);
-        outcome = "invalid-user";
-    } else if (registry_agent_expired(a, c->today)) {
-        buf_printf(&c->message, "Agent account \"%.64s\" is inactive: it expired on %s", user.data,
-                   a->expiry_date);
-        c->agent = a;
-        outcome = "inactive";
-    } else {
-        buf_printf(&c->message, "Agent account found");
-        c->agent = a;
-    }
-    buf_free(&user);
-    buf_free(&pass);
-    return outcome;
-}
-
-struct method_handler {
-    const char *name;
-    const char *(*run)(struct method_call *c);
-    const char *const outcomes[4];
-};
-
-static const struct method_handler handlers[] = {
-    {"zapiAgents_Authenticate", agents_authenticate, {"found", "invalid-user", "inactive", NULL}},
-};
-
-static const struct method_handler *
-find_handler(const char *name)
-{
-    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-        if (strcmp(handlers[i].name, name) == 0)
-            return &handlers[i];
+    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
+        for (size_t k = 0; k < areas[i]->count; k++)
+            if (strcmp(areas[i]->handlers[k].name, name) == 0)
+                return &areas[i]->handlers[k];
     return NULL;
 }
 
 const char *
-methods_run(const char *method_name, struct method_call *call)
+method_fail(struct method_call *c, const char *outcome, int error, const char *fmt, ...)
 {
-    const struct method_handler *h = find_handler(method_name);
-    return h ? h->run(call) : "";
+    va_list ap;
+    va_start(ap, fmt);
+    buf_clear(&c->message);
+    buf_vprintf(&c->message, fmt, ap);
+    va_end(ap);
+    c->error = error;
+    c->failed = outcome;
+    return outcome;
 }
 
 int
-methods_check(const struct fixture_set *fs, struct buf *err)
+method_param(const struct method_call *c, const char *path, struct buf *out)
 {
-    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-        const struct fixture *f = fixtures_method(fs, handlers[i].name);
-        if (!f)
-            continue;
-        for (const char *const *o = handlers[i].outcomes; *o; o++) {
-            int found = 0;
-            for (size_t k = 0; k < f->nanswers; k++)
-                if (strcmp(f->answers[k].outcome, *o) == 0)
-                    found = 1;
-            if (!found) {
-                buf_printf(err, "%s: no <answer outcome=\"%s\">: %s can answer with it", f->path,
-                           *o, handlers[i].name);
-                return -1;
-            }
-        }
-    }
+    if (!c->req->method)
+        return -1;
+    size_t mark = out->len;
+    if (xml_path_text(c->req->method, path, out) < 0 || out->len == mark)
+        return -1;
     return 0;
+}
+
+int
+method_param_long(struct method_call *c, const char *path, long *v)
+{
+    struct buf b = BUF_INIT;
+    if (method_param(c, path, &b) < 0) {
+        buf_free(&b);
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long x = strtol(b.data, &end, 10);
+    int ok = !errno && *end == '\0' && b.data[0] != '\0';
+    if (!ok)
+        method_fail(c, "bad-parameter", MERR_FILTER,
+                    "zapiMethod/%s must be a whole number, not \"%.40s\"", path, b.data);
+    else
+        *v = x;
+    buf_free(&b);
+    return ok ? 0 : -2;
+}
+
+int
+method_param_date(struct method_call *c, const char *path, long *day)
+{
+    struct buf b = BUF_INIT;
+    if (method_param(c, path, &b) < 0) {
+        buf_free(&b);
+        return -1;
+    }
+    int ok = date_parse(b.data, day) == 0;
+    if (!ok)
+        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
+                    "zapiMethod/%s \"%.40s\" is not a date: use YYYY-MM-DD", path, b.data);
+    buf_free(&b);
+    return ok ? 0 : -2;
 }

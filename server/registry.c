@@ -137,7 +137,7 @@ static int
 load_agent(struct registry *reg, const xmlNode *node, const char *path, struct agent *a,
            struct buf *err)
 {
-    static const char *const allowed[] = {"password", NULL};
+    static const char *const allowed[] = {"password", "partner", NULL};
     long line = xmlGetLineNo(node);
     if (check_attrs(node, allowed, path, err) < 0)
         return -1;
@@ -158,7 +158,33 @@ load_agent(struct registry *reg, const xmlNode *node, const char *path, struct a
     a->username = keep(reg, &b);
     registry_agent_field(a, "expiryDate", &b);
     a->expiry_date = keep(reg, &b);
+    a->partner_token = attr(reg, node, "partner");
     return a->username && a->expiry_date ? 0 : -1;
+}
+
+/* An agent belongs to the partner its partner="" names, else to the partner of its <accountId>. */
+static int
+link_agents(struct registry *reg, const char *path, struct buf *err)
+{
+    for (size_t i = 0; i < reg->nagents; i++) {
+        struct agent *a = &reg->agents[i];
+        if (a->partner_token) {
+            a->partner = registry_partner(reg, a->partner_token);
+            if (!a->partner) {
+                buf_printf(err, "%s:%d: <agent partner=\"%s\">: no <partner> has that token", path,
+                           a->line, a->partner_token);
+                return -1;
+            }
+            continue;
+        }
+        struct buf account = BUF_INIT;
+        registry_agent_field(a, "accountId", &account);
+        for (size_t k = 0; k < reg->npartners && account.len && !a->partner; k++)
+            if (strcmp(reg->partners[k].account_id, account.data) == 0)
+                a->partner = &reg->partners[k];
+        buf_free(&account);
+    }
+    return 0;
 }
 
 static int
@@ -258,7 +284,7 @@ registry_load(const char *path, struct registry **out, struct buf *err)
     }
     qsort(reg->partners, reg->npartners, sizeof(*reg->partners), cmp_partner);
     qsort(reg->agents, reg->nagents, sizeof(*reg->agents), cmp_agent);
-    if (check_unique(reg, path, err) < 0) {
+    if (check_unique(reg, path, err) < 0 || link_agents(reg, path, err) < 0) {
         registry_free(reg);
         return -1;
     }
@@ -310,6 +336,12 @@ size_t
 registry_agent_count(const struct registry *reg)
 {
     return reg->nagents;
+}
+
+const struct agent *
+registry_agent_at(const struct registry *reg, size_t i)
+{
+    return i < reg->nagents ? &reg->agents[i] : NULL;
 }
 
 int

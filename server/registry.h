@@ -24,8 +24,10 @@ struct partner {
 struct agent {
     const char *username;
     const char *password;
-    const char *expiry_date; /* "" when it never expires */
-    const xmlNode *details;  /* element whose children are the agent's fields */
+    const char *expiry_date;       /* "" when it never expires */
+    const xmlNode *details;        /* element whose children are the agent's fields */
+    const char *partner_token;     /* partner="" as written, NULL when absent */
+    const struct partner *partner; /* whose token a login hands out; NULL when none matches */
     int line;
 };
 
@@ -40,6 +42,7 @@ const struct agent *registry_agent(const struct registry *reg, const char *usern
 size_t registry_partner_count(const struct registry *reg);
 const struct partner *registry_partner_at(const struct registry *reg, size_t i);
 size_t registry_agent_count(const struct registry *reg);
+const struct agent *registry_agent_at(const struct registry *reg, size_t i);
 
 /* Appends the value of a partner field (token, accountId, userId, affiliateUsername,
  * organisation) to out. Returns 0, or -1 for an unknown field. */

@@ -61,8 +61,8 @@ render_codes(const xmlNode *root, int *zapi_error, int *method_error)
 }
 
 int
-render_answer(const struct answer *a, enum body_format format, template_lookup fn, void *ctx,
-              struct buf *out, int *zapi_error, int *method_error)
+render_answer(const struct answer *a, enum body_format format, const struct model_node *model,
+              template_lookup fn, void *ctx, struct buf *out, int *zapi_error, int *method_error)
 {
     if (!a->dynamic) {
         *zapi_error = a->zapi_error;
@@ -70,7 +70,7 @@ render_answer(const struct answer *a, enum body_format format, template_lookup f
         const struct buf *cached = format == FORMAT_JSON ? &a->json : &a->xml;
         return buf_append(out, cached->data, cached->len);
     }
-    xmlDoc *doc = template_render(a->response, fn, ctx);
+    xmlDoc *doc = template_render(a->response, model, fn, ctx);
     if (!doc)
         return -1;
     xmlNode *root = xmlDocGetRootElement(doc);

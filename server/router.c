@@ -53,6 +53,7 @@ router_handle(struct server *srv, const struct http_request *req, int peer_is_lo
         .now = time(NULL),
         .throttle = check_throttle,
         .throttle_ctx = srv,
+        .store = srv->store,
     };
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -309,8 +310,12 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->throttle_status = cfg->throttle_status;
     srv->journal = journal_new(cfg->journal_size, cfg->journal_max_body, 4096);
     srv->metrics = metrics_new(1024);
-    if (!srv->journal || !srv->metrics) {
-        buf_printf(err, "out of memory creating the journal and metrics");
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    srv->store = store_new(seed);
+    if (!srv->journal || !srv->metrics || !srv->store) {
+        buf_printf(err, "out of memory creating the journal, metrics and store");
         return -1;
     }
     if (ts.limit || ts.every)
@@ -371,6 +376,7 @@ server_free(struct server *srv)
     tls_server_free(srv->tls);
     throttle_free(srv->throttle);
     journal_free(srv->journal);
+    store_free(srv->store);
     metrics_free(srv->metrics);
     fixtures_release(srv->fixtures);
     if (srv->started_at)

@@ -13,6 +13,7 @@
 #include "fixtures.h"
 #include "http.h"
 #include "log.h"
+#include "store.h"
 #include "tls.h"
 
 struct conn;
@@ -28,6 +29,7 @@ struct server {
     struct throttle *throttle;     /* per-client limits; settings changeable at run time */
     struct journal *journal;       /* the last requests of each client */
     struct metrics *metrics;
+    struct store *store; /* booking state: carts, bookings, inventory; survives reloads */
     int throttle_status; /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;

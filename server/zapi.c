@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "date.h"
 #include "methods.h"
+#include "model.h"
 #include "registry.h"
 #include "render.h"
 
 /* Everything a fixture's placeholders may read while one request is answered. */
 struct vars {
     const struct zapi_env *env;
+    const struct model_node *model; /* what the method's handler computed, NULL when none */
     const struct envelope *req;
     const struct partner *partner;
     const struct agent *agent;
@@ -123,19 +126,24 @@ request_param(void *ctx, const char *path, struct buf *out)
 }
 
 static void
-answer(const struct vars *v, const struct fixture *f, const char *outcome, int default_status,
-       struct zapi_result *out)
+render(const struct vars *v, const struct answer *a, int default_status, struct zapi_result *out)
 {
-    const struct answer *a = fixture_answer_match(f, outcome, request_param, (void *)v);
     buf_clear(&out->body);
-    if (!a || render_answer(a, out->format, lookup, (void *)v, &out->body, &out->zapi_error,
-                            &out->method_error) < 0) {
+    if (!a || render_answer(a, out->format, v->model, lookup, (void *)v, &out->body,
+                            &out->zapi_error, &out->method_error) < 0) {
         /* Only out of memory gets here: fixtures were checked at load. */
         buf_clear(&out->body);
         out->status = 500;
         return;
     }
     out->status = a->status ? a->status : default_status;
+}
+
+static void
+answer(const struct vars *v, const struct fixture *f, const char *outcome, int default_status,
+       struct zapi_result *out)
+{
+    render(v, fixture_answer_match(f, outcome, request_param, (void *)v), default_status, out);
 }
 
 static void
@@ -199,11 +207,54 @@ throttled(const struct zapi_env *env, struct vars *v, struct zapi_result *out)
     return 1;
 }
 
+/* Runs the method's handler and answers from its fixture: the answer for the handler's outcome,
+ * else, for a failed call, errors/method-error.xml, else the fixture's default answer. */
 static void
-dispatch(const struct zapi_env *env, struct vars *v, const struct envelope *req,
+run_handler(const struct zapi_env *env, struct vars *v, const struct method_handler *h,
+            const struct fixture *f, struct zapi_result *out)
+{
+    struct model model;
+    model_init(&model);
+    struct method_call call = {
+        .req = v->req,
+        .registry = env->fixtures->registry,
+        .catalogue = env->fixtures->catalogue,
+        .store = env->store,
+        .partner = v->partner,
+        .now = env->now,
+        .today = date_from_time(env->now),
+        .model = &model,
+    };
+    date_format(call.today, call.today_text);
+    const char *outcome = h->run(&call);
+    if (call.error && call.failed)
+        outcome = call.failed;
+    v->agent = call.agent;
+    v->error_code = call.error;
+    v->error_message = call.message.data;
+    v->model = &model.root;
+    if (model_failed(&model)) {
+        buf_clear(&out->body);
+        out->status = 500;
+    } else {
+        const struct answer *a = fixture_answer_exact(f, outcome, request_param, v);
+        if (!a && call.error)
+            a = fixture_answer_match(fixtures_error(env->fixtures, FIXTURE_ERR_METHOD), "",
+                                     request_param, v);
+        if (!a)
+            a = fixture_answer_match(f, outcome, request_param, v);
+        render(v, a, 200, out);
+    }
+    v->model = NULL;
+    buf_free(&call.message);
+    model_free(&model);
+}
+
+static void
+dispatch(const struct zapi_env *env, struct vars *v, const struct method_handler *h,
          struct zapi_result *out)
 {
-    const struct fixture *f = fixtures_method(env->fixtures, req->method_name);
+    const struct fixture *f = fixtures_method(env->fixtures, v->req->method_name);
     if (!f) {
         struct buf why = BUF_INIT;
         buf_printf(&why, "Method %s is not served by this mock: add fixtures/methods/%s.xml",
@@ -214,16 +265,21 @@ dispatch(const struct zapi_env *env, struct vars *v, const struct envelope *req,
         buf_free(&why);
         return;
     }
-    struct tm tm;
-    char today[16];
-    gmtime_r(&env->now, &tm);
-    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-    struct method_call call = {.req = req, .registry = env->fixtures->registry, .today = today};
-    const char *outcome = methods_run(req->method_name, &call);
-    v->agent = call.agent;
-    v->error_message = call.message.data;
-    answer(v, f, outcome, 200, out);
-    buf_free(&call.message);
+    /* A fixture without placeholders is the user's word: served as it is. */
+    if (h && f->dynamic && env->store)
+        run_handler(env, v, h, f, out);
+    else
+        answer(v, f, "", 200, out);
+}
+
+/* The logins carry zapiUsername/zapiPassword instead of a token. */
+static int
+is_login(const struct method_handler *h, const struct envelope *req)
+{
+    if (!h || !(h->flags & METHOD_NO_TOKEN) || !req->doc)
+        return 0;
+    xmlNode *root = xmlDocGetRootElement(req->doc);
+    return xml_child(root, "zapiUsername") || xml_child(root, "zapiPassword");
 }
 
 void
@@ -248,8 +304,25 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
     v.method = req.method_name;
     printable(out->method, sizeof(out->method), req.method_name);
     printable(out->token, sizeof(out->token), req.token);
+    const struct method_handler *h = methods_find(req.method_name);
+    if (is_login(h, &req)) {
+        /* Answered before any token exists, so neither validated nor throttled. */
+        dispatch(env, &v, h, out);
+        if (v.agent && v.agent->partner && out->method_error == 0)
+            snprintf(out->client, sizeof(out->client), "%s", v.agent->partner->token);
+        buf_free(&why);
+        envelope_free(&req);
+        return;
+    }
     v.partner = validate(&req, env->fixtures->registry, &why);
     if (!v.partner) {
+        if (h && (h->flags & METHOD_NO_TOKEN) && !(req.token && req.token[0])) {
+            buf_clear(&why);
+            buf_printf(&why,
+                       "zapiUsername and zapiPassword are missing: %s logs in with them "
+                       "instead of a token",
+                       out->method);
+        }
         v.error_code = 1;
         v.error_message = why.data;
         error_answer(&v, FIXTURE_ERR_VALIDATION, zapi_error_status, out);
@@ -257,7 +330,7 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
         snprintf(out->client, sizeof(out->client), "%s", v.partner->token);
     }
     if (v.partner && !throttled(env, &v, out)) {
-        dispatch(env, &v, &req, out);
+        dispatch(env, &v, h, out);
     }
     buf_free(&why);
     envelope_free(&req);
@@ -278,12 +351,5 @@ zapi_http_error(const struct zapi_env *env, int status, const char *message,
 int
 zapi_load_fixtures(const char *dir, struct fixture_set **out, struct buf *err)
 {
-    if (fixtures_load(dir, out, err) < 0)
-        return -1;
-    if (methods_check(*out, err) < 0) {
-        fixtures_release(*out);
-        *out = NULL;
-        return -1;
-    }
-    return 0;
+    return fixtures_load(dir, out, err);
 }

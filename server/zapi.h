@@ -11,6 +11,7 @@
 #include "envelope.h"
 #include "fixtures.h"
 #include "registry.h"
+#include "store.h"
 
 /* What a throttle said about one request of a validated partner. */
 struct zapi_throttle_verdict {
@@ -30,6 +31,7 @@ struct zapi_env {
     time_t now;          /* wall clock, for agent expiry and {{server.*}} */
     zapi_throttle_fn throttle; /* NULL = never throttled */
     void *throttle_ctx;
+    struct store *store; /* booking state; NULL: no handler runs, every fixture is served as is */
 };
 
 struct zapi_result {
@@ -56,7 +58,6 @@ void zapi_http_error(const struct zapi_env *env, int status, const char *message
 /* "ZAPI-D…" style shortening of a token for log lines, into out (at least 16 bytes). */
 void zapi_token_short(const char *token, char *out, size_t len);
 
-/* Loads a fixture set and checks it against the built-in methods. Returns 0, or -1 with
- * "file:line: reason" in err. */
+/* Loads a fixture set. Returns 0, or -1 with "file:line: reason" in err. */
 int zapi_load_fixtures(const char *dir, struct fixture_set **out, struct buf *err);
 #endif

@@ -276,12 +276,12 @@ class BrokenFixtures(unittest.TestCase):
         err = self.start_fails()
         self.assertIn("%s:%d:" % (path, line), err)
 
-    def test_missing_outcome(self):
-        path, _ = self.break_file("methods/zapiAgents_Authenticate.xml",
-                                  '<answer outcome="inactive">', '<answer outcome="other">')
+    def test_broken_catalogue(self):
+        # An activity in a category nobody declared: refused with the file and line.
+        path, line = self.break_file("catalogue.xml", 'category="1"', 'category="999"')
         err = self.start_fails()
-        self.assertIn("zapiAgents_Authenticate.xml", err)
-        self.assertIn("inactive", err)
+        self.assertIn("%s:%d:" % (path, line), err)
+        self.assertIn("category=\"999\"", err)
 
     def test_missing_fixture_dir(self):
         p = run_binary(["--listen", "127.0.0.1:0", "--fixtures",

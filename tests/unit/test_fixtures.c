@@ -120,12 +120,12 @@ START_TEST(test_ping_static)
     /* render_answer serves the cache and reports the codes. */
     struct buf out = BUF_INIT;
     int ze = 9, me = 9;
-    ck_assert_int_eq(render_answer(a, FORMAT_JSON, NULL, NULL, &out, &ze, &me), 0);
+    ck_assert_int_eq(render_answer(a, FORMAT_JSON, NULL, NULL, NULL, &out, &ze, &me), 0);
     ck_assert_str_eq(out.data, ping_json);
     ck_assert_int_eq(ze, 0);
     ck_assert_int_eq(me, 0);
     buf_clear(&out);
-    ck_assert_int_eq(render_answer(a, FORMAT_XML, NULL, NULL, &out, &ze, &me), 0);
+    ck_assert_int_eq(render_answer(a, FORMAT_XML, NULL, NULL, NULL, &out, &ze, &me), 0);
     ck_assert_str_eq(out.data, ping_xml);
     buf_free(&out);
     fixtures_release(fs);
@@ -162,7 +162,7 @@ START_TEST(test_authenticate_dynamic)
         ck_assert_uint_eq(a->json.len, 0);
         struct buf out = BUF_INIT;
         int ze, me;
-        ck_assert_int_eq(render_answer(a, FORMAT_XML, empty_lookup, NULL, &out, &ze, &me), 0);
+        ck_assert_int_eq(render_answer(a, FORMAT_XML, NULL, empty_lookup, NULL, &out, &ze, &me), 0);
         ck_assert_int_eq(ze, 0);
         ck_assert_int_eq(me, codes[i]);
         ck_assert_ptr_nonnull(strstr(out.data, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"));
@@ -180,9 +180,9 @@ START_TEST(test_error_fixtures)
 {
     char *dir = support_repo_fixtures();
     struct fixture_set *fs = load_ok(dir);
-    const char *names[FIXTURE_ERR_COUNT] = {"validation", "throttled", "invalid-request",
-                                            "unknown-method", "http-error"};
-    const int zapi_codes[FIXTURE_ERR_COUNT] = {1, 2, 3, 0, 3};
+    const char *names[FIXTURE_ERR_COUNT] = {"validation",     "throttled",  "invalid-request",
+                                            "unknown-method", "http-error", "method-error"};
+    const int zapi_codes[FIXTURE_ERR_COUNT] = {1, 2, 3, 0, 3, 0};
     for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
         ck_assert_str_eq(fixtures_error_name((enum fixture_error)i), names[i]);
         const struct fixture *f = fixtures_error(fs, (enum fixture_error)i);
@@ -198,7 +198,8 @@ START_TEST(test_error_fixtures)
         ck_assert_int_eq(a->dynamic, 1); /* every one shows {{error.message}} or the wait */
         struct buf out = BUF_INIT;
         int ze, me;
-        ck_assert_int_eq(render_answer(a, FORMAT_JSON, empty_lookup, NULL, &out, &ze, &me), 0);
+        ck_assert_int_eq(render_answer(a, FORMAT_JSON, NULL, empty_lookup, NULL, &out, &ze, &me),
+                         0);
         ck_assert_int_eq(ze, zapi_codes[i]);
         ck_assert_ptr_nonnull(strstr(out.data, "{\"response\":{\"zapiVersion\":\"2.1\""));
         buf_free(&out);
@@ -504,7 +505,7 @@ START_TEST(test_unknown_placeholder)
                      NULL);
     load_fails(dir, prefix,
                "placeholder {{bogus.thing}} does not start with a known name "
-               "(request, partner, agent, error, throttle, method, server)");
+               "(request, partner, agent, error, throttle, method, server, login, ");
     free(prefix);
     /* Malformed, inside an <answer>. */
     prefix = prefix_of(dir, "methods/zapiP.xml", ":3:");
@@ -560,43 +561,62 @@ START_TEST(test_missing_dirs)
 }
 END_TEST
 
-START_TEST(test_authenticate_missing_outcome)
+/* Answers the demo partner's request for zapiAgents_Authenticate with user and password. */
+static void
+authenticate(const struct zapi_env *env, const char *user, const char *pass, struct zapi_result *r)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "<request><zapiToken>ZAPI-DEMO-TOKEN</zapiToken><zapiAccountId>456</zapiAccountId>"
+             "<zapiUserId>1240</zapiUserId><zapiMethod><methodName>zapiAgents_Authenticate"
+             "</methodName><username>%s</username><password>%s</password></zapiMethod>"
+             "</request>",
+             user, pass);
+    zapi_result_init(r);
+    zapi_handle(env, NULL, body, strlen(body), r);
+}
+
+START_TEST(test_outcome_fallbacks)
 {
     char *dir = support_scratch_set(base);
-    /* The repository's file without its "inactive" answer. */
+    /* The repository's file without its "invalid-user" and "inactive" answers. */
     support_write_in(dir, "methods/zapiAgents_Authenticate.xml",
-                     "<fixture>\n"
-                     "  <answer outcome=\"found\"><response><error>0</error></response></answer>\n"
-                     "  <answer outcome=\"invalid-user\"><response><error>0</error></response>"
-                     "</answer>\n"
-                     "</fixture>\n",
+                     "<fixture><answer outcome=\"found\"><response><error>0</error>"
+                     "<methodResponse><who>{{agent.username}}</who><methodErrorCode>0"
+                     "</methodErrorCode></methodResponse></response></answer></fixture>\n",
                      NULL);
-    /* fixtures_load alone takes it: the outcomes are the methods' business. */
-    fixtures_release(load_ok(dir));
-    struct fixture_set *fs = (struct fixture_set *)1;
-    struct buf err = BUF_INIT;
-    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), -1);
-    ck_assert_ptr_null(fs);
-    ck_assert_ptr_nonnull(err.data);
-    ck_assert_ptr_nonnull(strstr(err.data, "methods/zapiAgents_Authenticate.xml: no <answer "
-                                           "outcome=\"inactive\">: zapiAgents_Authenticate can "
-                                           "answer with it"));
-    buf_free(&err);
-
-    /* A default answer does not stand in for a named outcome either. */
-    support_write_in(dir, "methods/zapiAgents_Authenticate.xml",
-                     "<response><error>0</error></response>\n", NULL);
-    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), -1);
-    ck_assert_ptr_nonnull(strstr(err.data, "no <answer outcome=\"found\">"));
-    buf_free(&err);
-
-    /* Without a fixture for the method at all, the set is fine (the method answers 99). */
-    char *p = support_path(dir, "methods/zapiAgents_Authenticate.xml");
-    ck_assert_int_eq(unlink(p), 0);
-    free(p);
-    ck_assert_int_eq(zapi_load_fixtures(dir, &fs, &err), 0);
-    ck_assert_ptr_null(fixtures_method(fs, "zapiAgents_Authenticate"));
+    struct fixture_set *fs = load_ok(dir);
+    struct store *st = store_new(1);
+    struct zapi_env env = {.fixtures = fs, .now = 1800000000, .store = st};
+    struct zapi_result r;
+    authenticate(&env, "naddau", "zaui-demo", &r);
+    ck_assert_int_eq(r.method_error, 0);
+    ck_assert_ptr_nonnull(strstr(r.body.data, "<who>naddau</who>"));
+    zapi_result_free(&r);
+    /* A failed call without an answer for its outcome: errors/method-error.xml, with the code. */
+    authenticate(&env, "expired-agent", "expired-demo", &r);
+    ck_assert_int_eq(r.method_error, 71);
+    ck_assert_ptr_nonnull(strstr(r.body.data, "inactive"));
+    zapi_result_free(&r);
+    authenticate(&env, "naddau", "wrong", &r);
+    ck_assert_int_eq(r.method_error, 70);
+    ck_assert_ptr_nonnull(strstr(r.body.data, "wrong password"));
+    zapi_result_free(&r);
     fixtures_release(fs);
+
+    /* A fixture without placeholders is the user's word: served as it is, whoever asks. */
+    support_write_in(dir, "methods/zapiAgents_Authenticate.xml",
+                     "<response><error>0</error><methodResponse><methodErrorCode>0"
+                     "</methodErrorCode><canned>yes</canned></methodResponse></response>\n",
+                     NULL);
+    fs = load_ok(dir);
+    env.fixtures = fs;
+    authenticate(&env, "naddau", "wrong", &r);
+    ck_assert_int_eq(r.method_error, 0);
+    ck_assert_ptr_nonnull(strstr(r.body.data, "<canned>yes</canned>"));
+    zapi_result_free(&r);
+    fixtures_release(fs);
+    store_free(st);
     free(dir);
 }
 END_TEST
@@ -713,7 +733,7 @@ fixtures_suite(void)
     tcase_add_test(tc, test_bad_status);
     tcase_add_test(tc, test_unknown_placeholder);
     tcase_add_test(tc, test_missing_dirs);
-    tcase_add_test(tc, test_authenticate_missing_outcome);
+    tcase_add_test(tc, test_outcome_fallbacks);
     tcase_add_test(tc, test_bare_response_served_by_file_name);
     tcase_add_test(tc, test_answer_fallback);
     tcase_add_test(tc, test_error_fixture_with_status);

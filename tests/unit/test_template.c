@@ -286,7 +286,7 @@ START_TEST(test_render_text_cdata_attributes)
     xmlDoc *doc = read_xml(src);
     char *before = dump(doc);
     struct table t = {values, 0, ""};
-    xmlDoc *out = template_render(xmlDocGetRootElement(doc), table_lookup, &t);
+    xmlDoc *out = template_render(xmlDocGetRootElement(doc), NULL, table_lookup, &t);
     ck_assert_ptr_nonnull(out);
     ck_assert_ptr_ne(out, doc);
     xmlNode *root = xmlDocGetRootElement(out);
@@ -339,7 +339,7 @@ START_TEST(test_render_cdata_end_marker)
     xmlDoc *doc = read_xml(src);
     char *before = dump(doc);
     struct table t = {values, 0, ""};
-    xmlDoc *out = template_render(xmlDocGetRootElement(doc), table_lookup, &t);
+    xmlDoc *out = template_render(xmlDocGetRootElement(doc), NULL, table_lookup, &t);
     ck_assert_ptr_nonnull(out);
     char *text = dump(out);
     xmlDoc *back = read_xml(text);
@@ -371,7 +371,7 @@ START_TEST(test_render_cdata_plain_values_stay_cdata)
     xmlDoc *doc = read_xml("<r><m><![CDATA[{{error.message}}]]></m><n><![CDATA[{{a}}]]></n></r>");
     static const struct kv plain[] = {{"error.message", "x < y & z"}, {"a", "<b>"}, {NULL, NULL}};
     struct table t = {plain, 0, ""};
-    xmlDoc *out = template_render(xmlDocGetRootElement(doc), table_lookup, &t);
+    xmlDoc *out = template_render(xmlDocGetRootElement(doc), NULL, table_lookup, &t);
     ck_assert_ptr_nonnull(out);
     char *text = dump(out);
     ck_assert_ptr_nonnull(strstr(text, "<m><![CDATA[x < y & z]]></m>"));
@@ -388,8 +388,8 @@ START_TEST(test_render_subtree_and_repeat)
     xmlDoc *doc = read_xml("<fixture><answer><response><v>{{a}}</v></response></answer></fixture>");
     xmlNode *resp = xml_child(xml_child(xmlDocGetRootElement(doc), "answer"), "response");
     struct table t = {values, 0, ""};
-    xmlDoc *one = template_render(resp, table_lookup, &t);
-    xmlDoc *two = template_render(resp, table_lookup, &t);
+    xmlDoc *one = template_render(resp, NULL, table_lookup, &t);
+    xmlDoc *two = template_render(resp, NULL, table_lookup, &t);
     ck_assert_ptr_nonnull(one);
     ck_assert_ptr_nonnull(two);
     char *s1 = dump(one), *s2 = dump(two);

@@ -53,6 +53,7 @@ load_set(const char *dir)
 /* ---- the environment under test ---- */
 
 static struct fixture_set *fs;
+static struct store *store;
 static struct zapi_env env;
 
 static void
@@ -64,6 +65,9 @@ setup(void)
     memset(&env, 0, sizeof(env));
     env.fixtures = fs;
     env.now = NOW_2024;
+    store = store_new(1);
+    ck_assert_ptr_nonnull(store);
+    env.store = store;
 }
 
 static void
@@ -71,6 +75,8 @@ teardown(void)
 {
     fixtures_release(fs);
     fs = NULL;
+    store_free(store);
+    store = NULL;
 }
 
 /* Handles body; the caller frees r. */
@@ -413,18 +419,18 @@ END_TEST
 
 START_TEST(test_unknown_method)
 {
-    char *req = demo_req("zapiGetAllActivitiesByDate", NULL);
+    char *req = demo_req("zapiNoSuchMethod", NULL);
     struct zapi_result r;
     handle(NULL, req, &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_int_eq(r.zapi_error, 0);
     ck_assert_int_eq(r.method_error, 99);
-    ck_assert_str_eq(r.method, "zapiGetAllActivitiesByDate");
+    ck_assert_str_eq(r.method, "zapiNoSuchMethod");
     assert_has(&r, "<error>0</error>");
-    assert_has(&r, "<methodName>zapiGetAllActivitiesByDate</methodName>");
+    assert_has(&r, "<methodName>zapiNoSuchMethod</methodName>");
     assert_has(&r, "<methodErrorCode>99</methodErrorCode>");
-    assert_has(&r, "<methodErrorMessage><![CDATA[Method zapiGetAllActivitiesByDate is not served "
-                   "by this mock: add fixtures/methods/zapiGetAllActivitiesByDate.xml]]>"
+    assert_has(&r, "<methodErrorMessage><![CDATA[Method zapiNoSuchMethod is not served "
+                   "by this mock: add fixtures/methods/zapiNoSuchMethod.xml]]>"
                    "</methodErrorMessage>");
     zapi_result_free(&r);
     /* error_status is for errors 1 and 3 only. */
