@@ -7,7 +7,8 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 # Packages to build and run the server and its tests.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 BUILD_PACKAGES=(build-essential cmake pkg-config libevent-dev libmbedtls-dev libxml2-dev
-    libhttp-parser-dev libjansson-dev check python3 curl openssl ca-certificates)
+    libhttp-parser-dev libjansson-dev libzint-dev zlib1g-dev check python3 curl openssl
+    ca-certificates zbar-tools)
 
 missing_packages() {
     local p

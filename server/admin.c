@@ -8,8 +8,10 @@
 
 #include "journal.h"
 #include "mbedtls/constant_time.h"
+#include "methods.h"
 #include "metrics.h"
 #include "server.h"
+#include "state_json.h"
 #include "throttle.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -422,6 +424,38 @@ throttle(struct admin_call *c)
 {
     throttle_endpoint(c->srv, c->req, c->method, c->fs, c->out);
 }
+/* ---- booking state ---- */
+
+static void
+state(struct admin_call *c)
+{
+    if (c->method == HTTP_DELETE) {
+        /* Back to the catalogue's starting point: CI jobs call this between tests. */
+        store_reset(c->srv->store);
+        int seeded = bookings_seed(c->fs->catalogue, c->srv->store, time(NULL));
+        log_info(&c->srv->log, "state: reset through the admin API, %d starting booking%s", seeded,
+                 seeded == 1 ? "" : "s");
+    }
+    reply(c->out, 200, state_summary_json(c->srv->store, time(NULL)));
+}
+
+static void
+state_carts(struct admin_call *c)
+{
+    reply(c->out, 200, state_carts_json(c->srv->store, time(NULL)));
+}
+
+static void
+state_bookings(struct admin_call *c)
+{
+    reply(c->out, 200, state_bookings_json(c->srv->store, c->fs->catalogue));
+}
+
+static void
+outbox(struct admin_call *c)
+{
+    reply(c->out, 200, state_outbox_json(c->srv->store));
+}
 
 struct admin_route {
     const char *path;
@@ -438,6 +472,10 @@ static const struct admin_route routes[] = {
     {ADMIN_PREFIX "clients", 0, "GET", clients},
     {ADMIN_PREFIX "clients/", 1, "GET, DELETE", client_requests},
     {ADMIN_PREFIX "requests", 0, "DELETE", clear_requests},
+    {ADMIN_PREFIX "state", 0, "GET, DELETE", state},
+    {ADMIN_PREFIX "state/carts", 0, "GET", state_carts},
+    {ADMIN_PREFIX "state/bookings", 0, "GET", state_bookings},
+    {ADMIN_PREFIX "outbox", 0, "GET", outbox},
 };
 
 static int
@@ -505,5 +543,6 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
     }
     reply_error(out, 404,
                 "no such admin endpoint: health, metrics, reload, throttle, clients, "
-                "clients/{token}/requests, requests");
+                "clients/{token}/requests, requests, state, state/carts, state/bookings, "
+                "outbox");
 }

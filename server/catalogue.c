@@ -152,9 +152,8 @@ need_long(struct loader *l, const xmlNode *n, const char *name, long lo, long hi
     return 0;
 }
 
-/* "89.00", "89.5", "89": money in cents. */
-static int
-parse_money(const char *s, long *cents)
+int
+catalogue_parse_money(const char *s, long *cents)
 {
     if (!s || !*s)
         return -1;
@@ -188,7 +187,7 @@ need_money(struct loader *l, const xmlNode *n, const char *name, long *cents)
     const char *v = need_attr(l, n, name);
     if (!v)
         return -1;
-    if (parse_money(v, cents) < 0)
+    if (catalogue_parse_money(v, cents) < 0)
         return fail(l, n, "%s=\"%.40s\" must be an amount such as 89.00", name, v);
     return 0;
 }
@@ -774,6 +773,75 @@ load_gift(struct loader *l, const xmlNode *n)
 }
 
 static int
+load_test_card(struct loader *l, const xmlNode *n)
+{
+    struct catalogue *c = l->cat;
+    GROW(l, c->cards, c->ncards, n);
+    struct cat_test_card *t = &c->cards[c->ncards];
+    long code;
+    if (!(t->number = need_attr(l, n, "number")) ||
+        need_long(l, n, "transactionErrorCode", 0, 999, &code) < 0 ||
+        !(t->message = need_attr(l, n, "message")))
+        return -1;
+    for (const char *p = t->number; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return fail(l, n, "number=\"%.30s\" must be digits only%s", t->number, NULL);
+    if (catalogue_test_card(c, t->number))
+        return fail(l, n, "a second <testCard number=\"%s\">%s", t->number, NULL);
+    t->code = (int)code;
+    c->ncards++;
+    return 0;
+}
+
+static int
+load_seed_booking(struct loader *l, const xmlNode *n)
+{
+    struct catalogue *c = l->cat;
+    GROW(l, c->seeds, c->nseeds, n);
+    struct cat_seed_booking *b = &c->seeds[c->nseeds];
+    long id;
+    const char *day = need_attr(l, n, "day"), *t = need_attr(l, n, "time");
+    if (!day || !t || need_long(l, n, "activity", 1, LONG_MAX, &id) < 0)
+        return -1;
+    b->line = (int)xmlGetLineNo(n);
+    if (!(b->activity = catalogue_activity(c, id)))
+        return fail(l, n, "activity=\"%s\": no <activity id> above has it%s",
+                    attr(l, n, "activity"), NULL);
+    if (parse_offset(day, &b->offset) < 0)
+        return fail(l, n, "day=\"%.20s\" must be a day offset from today such as +1%s", day, NULL);
+    if (date_parse_time(t, &b->time) < 0 || !catalogue_departure(b->activity, b->time))
+        return fail(l, n, "time=\"%.20s\" is not a departure of activity %s", t,
+                    attr(l, n, "activity"));
+    int total = 0;
+    for (int k = 0; k < PAX_TYPES; k++) {
+        const char *name = catalogue_pax_element(PAX_FIRST + k);
+        long v = 0;
+        if (attr(l, n, name) && need_long(l, n, name, 0, 1000, &v) < 0)
+            return -1;
+        if (v && catalogue_price(b->activity->prices, b->activity->nprices, PAX_FIRST + k) < 0)
+            return fail(l, n, "activity %s does not take %s", attr(l, n, "activity"), name);
+        b->pax[k] = (int)v;
+        total += (int)v;
+    }
+    if (total == 0)
+        return fail(l, n, "<booking> needs passengers (adults=\"2\", children=\"1\", ...)%s%s",
+                    NULL, NULL);
+    if (!(b->first_name = need_attr(l, n, "firstName")) ||
+        !(b->last_name = need_attr(l, n, "lastName")) || !(b->email = need_attr(l, n, "email")))
+        return -1;
+    b->phone = attr(l, n, "phone");
+    b->notes = attr(l, n, "notes");
+    if (!b->phone)
+        b->phone = keep(l, strdup(""));
+    if (!b->notes)
+        b->notes = keep(l, strdup(""));
+    if (flag(l, n, "paid", 1, &b->paid) < 0)
+        return -1;
+    c->nseeds++;
+    return 0;
+}
+
+static int
 load_operator(struct loader *l, const xmlNode *n)
 {
     struct cat_operator *op = &l->cat->op;
@@ -817,10 +885,14 @@ load_element(struct loader *l, const xmlNode *n)
         return load_promotion(l, n);
     if (is(n, "giftCertificate"))
         return load_gift(l, n);
+    if (is(n, "testCard"))
+        return load_test_card(l, n);
+    if (is(n, "booking"))
+        return load_seed_booking(l, n);
     return fail(l, n,
                 "unknown element <%s> in <catalogue> (expected operator, tax, pickupLocation, "
                 "activityCategory, activity, productCategory, product, packageCategory, package, "
-                "promotion, giftCertificate)%s",
+                "promotion, giftCertificate, testCard, booking)%s",
                 (const char *)n->name, NULL);
 }
 
@@ -895,6 +967,8 @@ catalogue_free(struct catalogue *c)
     free(c->package_categories);
     free(c->promotions);
     free(c->gifts);
+    free(c->cards);
+    free(c->seeds);
     for (size_t i = 0; i < c->nstrings; i++)
         free(c->strings[i]);
     free(c->strings);
@@ -954,6 +1028,15 @@ catalogue_gift(const struct catalogue *c, const char *code)
     for (size_t i = 0; i < c->ngifts; i++)
         if (!strcasecmp(c->gifts[i].code, code))
             return &c->gifts[i];
+    return NULL;
+}
+
+const struct cat_test_card *
+catalogue_test_card(const struct catalogue *c, const char *number)
+{
+    for (size_t i = 0; i < c->ncards; i++)
+        if (!strcmp(c->cards[i].number, number))
+            return &c->cards[i];
     return NULL;
 }
 

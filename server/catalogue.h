@@ -146,6 +146,23 @@ struct cat_gift {
     long cents;
 };
 
+/* A card number the payment sandbox answers in a set way (code 0: approved). */
+struct cat_test_card {
+    const char *number, *message;
+    int code; /* transactionErrorCode */
+};
+
+/* A booking the demo starts with, so manifests and searches answer something. */
+struct cat_seed_booking {
+    const struct cat_activity *activity;
+    long offset; /* day, from today */
+    int time;
+    int pax[PAX_TYPES];
+    const char *first_name, *last_name, *email, *phone, *notes;
+    int paid;
+    int line;
+};
+
 struct cat_operator {
     const char *name, *currency, *currency_symbol, *email, *phone, *website, *timezone;
 };
@@ -168,6 +185,10 @@ struct catalogue {
     size_t npromotions;
     struct cat_gift *gifts;
     size_t ngifts;
+    struct cat_test_card *cards;
+    size_t ncards;
+    struct cat_seed_booking *seeds;
+    size_t nseeds;
     char **strings; /* owner of every string above */
     size_t nstrings, capstrings;
 };
@@ -184,6 +205,7 @@ const struct cat_package *catalogue_package(const struct catalogue *cat, long id
 const struct cat_location *catalogue_location(const struct catalogue *cat, long id);
 const struct cat_promotion *catalogue_promotion(const struct catalogue *cat, const char *code);
 const struct cat_gift *catalogue_gift(const struct catalogue *cat, const char *code);
+const struct cat_test_card *catalogue_test_card(const struct catalogue *cat, const char *number);
 /* The base price of a passenger type, or -1 when the activity does not take it. */
 long catalogue_price(const struct cat_price *prices, size_t n, int type);
 
@@ -194,6 +216,8 @@ int catalogue_sold_at_start(const struct cat_activity *a, long day, long today,
                             const struct cat_departure *d);
 /* The departure at time (seconds), or NULL. */
 const struct cat_departure *catalogue_departure(const struct cat_activity *a, int time);
+/* "89.00", "89.5", "89": money in cents. 0, or -1. */
+int catalogue_parse_money(const char *s, long *cents);
 /* Tax on an amount, rounded half up to the cent. */
 long catalogue_tax(long cents, int basis_points);
 

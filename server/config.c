@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+
 enum opt_kind { OPT_STRING, OPT_LISTEN, OPT_FLAG, OPT_UINT, OPT_SECONDS, OPT_STATUS, OPT_LEVEL };
 
 struct option_def {
@@ -55,6 +57,15 @@ static const struct option_def defs[] = {
      "requests kept per client for GET /__admin/clients/TOKEN/requests (default 20)"},
     {"journal-max-body", OPT_UINT, F(journal_max_body), "BYTES",
      "bytes of each request and response body kept in the journal (default 16384)"},
+    {"public-url", OPT_STRING, F(public_url), "URL",
+     "base of the links the mock hands out, such as barcode images (default "
+     "https://localhost:PORT of the first --listen)"},
+    {"cart-ttl", OPT_UINT, F(cart_ttl_s), "SECONDS",
+     "idle carts expire after this many seconds (default 7200)"},
+    {"max-carts", OPT_UINT, F(max_carts), "N",
+     "carts kept at most; the longest idle one makes room (default 10000)"},
+    {"max-bookings", OPT_UINT, F(max_bookings), "N",
+     "bookings kept at most; the oldest makes room (default 10000)"},
     {"port-file", OPT_STRING, F(port_file), "FILE",
      "write the bound port of each --listen address to FILE, one per line"},
     {"help", OPT_FLAG, F(help), NULL, "show this help and exit"},
@@ -196,6 +207,9 @@ defaults(struct config *cfg)
     cfg->throttle_status = 503;
     cfg->journal_size = 20;
     cfg->journal_max_body = 16 * 1024;
+    cfg->cart_ttl_s = STORE_DEFAULT_CART_TTL_S;
+    cfg->max_carts = STORE_DEFAULT_MAX_CARTS;
+    cfg->max_bookings = STORE_DEFAULT_MAX_BOOKINGS;
 }
 
 static void
@@ -305,6 +319,7 @@ config_free(struct config *cfg)
     free(cfg->cert_names);
     free(cfg->port_file);
     free(cfg->admin_token);
+    free(cfg->public_url);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -36,6 +36,10 @@ struct config {
     double throttle_window;
     unsigned throttle_every;
     int throttle_status;
+    char *public_url; /* base of links the mock serves (barcodes); NULL: https://localhost:PORT */
+    unsigned cart_ttl_s; /* idle carts expire after this */
+    unsigned max_carts;
+    unsigned max_bookings;
     int help;
     int version;
 };

@@ -16,6 +16,9 @@ const char *const fixture_namespaces[] = {
     "request", "partner", "agent", "error", "throttle", "method", "server",
     /* filled by the handlers, by area: agents */
     "login",
+    /* cart and bookings */
+    "cart", "carts", "totalCarts", "booking", "bookings", "totalSearchResults", "transaction",
+    "notification", "barcode", "guests", "manifestDate", "waitlist",
     /* catalogue */
     "categories", "category", "activities", "activity", "products", "product", "packages",
     "package", "inventory", "batch", "quote", "cancellations", "plan", "system", "date", "search",
@@ -199,10 +202,89 @@ load_answer(struct fixture *f, xmlNode *node, struct buf *err)
     return prepare_answer(a, f->path, err);
 }
 
+#define MAX_INCLUDE_DEPTH 4 /* parts including parts */
+
+static int
+valid_part_name(const char *p)
+{
+    if (!*p)
+        return 0;
+    for (; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            return 0;
+    return 1;
+}
+
+static int expand_includes(xmlNode *n, const char *dir, const char *path, int depth,
+                           struct buf *err);
+
+/* Replaces one <include part="name"/> by the children of dir/parts/name.xml's root element. */
+static int
+expand_include(xmlNode *inc, const char *dir, const char *path, int depth, struct buf *err)
+{
+    xmlChar *part = xmlGetProp(inc, (const xmlChar *)"part");
+    if (!part || !valid_part_name((const char *)part) || depth >= MAX_INCLUDE_DEPTH) {
+        if (depth >= MAX_INCLUDE_DEPTH)
+            buf_printf(err, "%s:%ld: <include> nested more than %d deep", path, xmlGetLineNo(inc),
+                       MAX_INCLUDE_DEPTH);
+        else
+            buf_printf(err, "%s:%ld: <include> needs part=\"name\" (letters, digits, '_', '-')",
+                       path, xmlGetLineNo(inc));
+        xmlFree(part);
+        return -1;
+    }
+    struct buf ppath = BUF_INIT;
+    buf_printf(&ppath, "%s/parts/%s.xml", dir, part);
+    xmlFree(part);
+    xmlDoc *doc = xmlfile_read(ppath.data, err);
+    int rc = doc ? 0 : -1;
+    if (!doc)
+        buf_printf(err, " (included from %s:%ld)", path, xmlGetLineNo(inc));
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    for (xmlNode *c = root ? root->children : NULL; c && rc == 0; c = c->next) {
+        xmlNode *copy = xmlDocCopyNode(c, inc->doc, 1);
+        if (!copy || !xmlAddPrevSibling(inc, copy)) {
+            xmlFreeNode(copy);
+            buf_printf(err, "%s: out of memory", ppath.data);
+            rc = -1;
+        } else if (copy->type == XML_ELEMENT_NODE) {
+            rc = strcmp((const char *)copy->name, "include") == 0
+                     ? expand_include(copy, dir, ppath.data, depth + 1, err)
+                     : expand_includes(copy, dir, ppath.data, depth + 1, err);
+        }
+    }
+    xmlFreeDoc(doc);
+    buf_free(&ppath);
+    xmlUnlinkNode(inc);
+    xmlFreeNode(inc);
+    return rc;
+}
+
+/* Shared pieces of answers (a cart, a booking) live once under parts/: <include part="cart"/>
+ * anywhere in a fixture is replaced by them at load time, so rendering never sees it. */
+static int
+expand_includes(xmlNode *n, const char *dir, const char *path, int depth, struct buf *err)
+{
+    xmlNode *c = n->children;
+    while (c) {
+        xmlNode *next = c->next;
+        if (c->type == XML_ELEMENT_NODE) {
+            int rc = strcmp((const char *)c->name, "include") == 0
+                         ? expand_include(c, dir, path, depth, err)
+                         : expand_includes(c, dir, path, depth, err);
+            if (rc < 0)
+                return -1;
+        }
+        c = next;
+    }
+    return 0;
+}
+
 /* A file is either a bare <response> (one default answer: paste an example from the docs) or a
  * <fixture> of <answer outcome="..." status="..."> elements. */
 static int
-load_fixture(struct fixture *f, const char *path, const char *name, struct buf *err)
+load_fixture(struct fixture *f, const char *dir, const char *path, const char *name,
+             struct buf *err)
 {
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);
@@ -215,6 +297,8 @@ load_fixture(struct fixture *f, const char *path, const char *name, struct buf *
     if (!f->doc)
         return -1;
     xmlNode *root = xmlDocGetRootElement(f->doc);
+    if (expand_includes(root, dir, path, 0, err) < 0)
+        return -1;
     size_t n = 0;
     if (strcmp((const char *)root->name, "response") == 0) {
         n = 1;
@@ -302,7 +386,7 @@ load_methods(struct fixture_set *fs, struct buf *err)
         struct buf path = BUF_INIT, name = BUF_INIT;
         buf_printf(&path, "%s/%s", dirpath.data, de->d_name);
         buf_append(&name, de->d_name, strlen(de->d_name) - 4);
-        rc = load_fixture(&fs->methods[fs->nmethods++], path.data, name.data, err);
+        rc = load_fixture(&fs->methods[fs->nmethods++], fs->dir, path.data, name.data, err);
         buf_free(&path);
         buf_free(&name);
     }
@@ -319,7 +403,7 @@ load_errors(struct fixture_set *fs, struct buf *err)
     for (int i = 0; i < FIXTURE_ERR_COUNT; i++) {
         struct buf path = BUF_INIT;
         buf_printf(&path, "%s/errors/%s.xml", fs->dir, error_names[i]);
-        int rc = load_fixture(&fs->errors[i], path.data, error_names[i], err);
+        int rc = load_fixture(&fs->errors[i], fs->dir, path.data, error_names[i], err);
         buf_free(&path);
         if (rc < 0)
             return -1;

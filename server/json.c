@@ -16,6 +16,18 @@ has_element_children(const xmlNode *node)
 
 static json_t *element_to_json(const xmlNode *node);
 
+/* json="array" on an element (a fixture's way to say "a list even with one item", as some
+ * clients expect): its first occurrence already makes an array. */
+static int
+json_forced_array(const xmlNode *n)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (!strcmp((const char *)a->name, "json") && a->children && a->children->content &&
+            !strcmp((const char *)a->children->content, "array"))
+            return 1;
+    return 0;
+}
+
 /* Children grouped by name in order of first appearance; a name seen twice becomes an array. */
 static json_t *
 children_to_json(const xmlNode *node)
@@ -32,7 +44,14 @@ children_to_json(const xmlNode *node)
             goto fail;
         json_t *prev = json_object_get(obj, name);
         int rc;
-        if (!prev) {
+        if (!prev && json_forced_array(c)) {
+            json_t *arr = json_array();
+            if (!arr || json_array_append_new(arr, v) < 0) {
+                json_decref(arr);
+                goto fail;
+            }
+            rc = json_object_set_new(obj, name, arr);
+        } else if (!prev) {
             rc = json_object_set_new(obj, name, v);
         } else if (json_is_array(prev)) {
             /* element_to_json never makes arrays: this one holds earlier repeats. */

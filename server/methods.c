@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct method_area *const areas[] = {&methods_agents, &methods_catalogue};
+static const struct method_area *const areas[] = {&methods_agents, &methods_catalogue,
+                                                  &methods_cart, &methods_bookings};
 
 const struct method_handler *
 methods_find(const char *name)

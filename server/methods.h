@@ -41,7 +41,8 @@ struct method_call {
     struct store *store;
     const struct partner *partner; /* NULL for the token-less logins */
     time_t now;
-    long today; /* days since 1970-01-01 */
+    long today;           /* days since 1970-01-01 */
+    const char *base_url; /* "https://localhost:8443": links the mock serves (barcodes) */
     char today_text[DATE_TEXT];
     struct model *model; /* what the fixture renders */
     /* Set by the handler: */
@@ -75,6 +76,12 @@ struct method_area {
 
 extern const struct method_area methods_agents;
 extern const struct method_area methods_catalogue;
+extern const struct method_area methods_cart;
+extern const struct method_area methods_bookings;
+
+/* Makes the catalogue's starting bookings (<booking> in catalogue.xml) in the store: at start
+ * and after a reset. Returns how many, or -1 when the store is full. */
+int bookings_seed(const struct catalogue *cat, struct store *st, time_t now);
 
 /* The handler of a method, or NULL. */
 const struct method_handler *methods_find(const char *name);

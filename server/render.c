@@ -5,14 +5,41 @@
 
 #include "json.h"
 
+/* json="array" is for the JSON renderer only: true when the tree has one. */
+static int
+has_json_attr(const xmlNode *n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (xmlHasProp((xmlNode *)n, (const xmlChar *)"json") || has_json_attr(n->children))
+            return 1;
+    }
+    return 0;
+}
+
+static void
+strip_json_attr(xmlNode *n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        xmlAttr *a = xmlHasProp(n, (const xmlChar *)"json");
+        if (a)
+            xmlRemoveProp(a);
+        strip_json_attr(n->children);
+    }
+}
+
 static int
 render_xml(const xmlNode *root, struct buf *out)
 {
     xmlDoc *doc = root->doc;
     xmlDoc *tmp = NULL;
+    int strip = has_json_attr(root);
     /* Dump a document holding only the response: a fixture's comments and <fixture>/<answer>
      * wrapping stay out of the answer. */
-    if (!doc || doc->children != root || root->next || root->prev) {
+    if (strip || !doc || doc->children != root || root->next || root->prev) {
         tmp = xmlNewDoc((const xmlChar *)"1.0");
         xmlNode *copy = tmp ? xmlDocCopyNode((xmlNode *)root, tmp, 1) : NULL;
         if (!copy) {
@@ -21,6 +48,8 @@ render_xml(const xmlNode *root, struct buf *out)
         }
         xmlDocSetRootElement(tmp, copy);
         doc = tmp;
+        if (strip)
+            strip_json_attr(copy);
     }
     xmlChar *mem = NULL;
     int size = 0;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "barcode.h"
 #include "metrics.h"
 #include "server.h"
 #include "throttle.h"
@@ -41,6 +42,43 @@ check_throttle(void *ctx, const struct partner *p, struct zapi_throttle_verdict 
     v->rule = rule_names[d.rule];
 }
 
+static int
+reference_match(const struct store_booking *b, void *ctx)
+{
+    return strcmp(b->reference, ctx) == 0;
+}
+
+/* GET /barcodes/REFERENCE.png: the barcode zapiGenerateBarCodeImage links to. */
+static void
+serve_barcode(struct server *srv, const char *name, const struct zapi_env *env,
+              struct route_result *out)
+{
+    char ref[STORE_REFERENCE_TEXT];
+    struct store_booking b;
+    struct buf err = BUF_INIT;
+    size_t n = strlen(name);
+    out->content_type = "application/xml; charset=utf-8";
+    if (n < 5 || n - 4 >= sizeof(ref) || strcmp(name + n - 4, ".png") != 0) {
+        zapi_http_error(env, 404, "No barcode here: GET /barcodes/REFERENCE.png", FORMAT_XML,
+                        &out->res);
+        return;
+    }
+    memcpy(ref, name, n - 4);
+    ref[n - 4] = '\0';
+    if (store_booking_find(srv->store, reference_match, ref, &b, 1) == 0) {
+        zapi_http_error(env, 404, "No booking has that reference", FORMAT_XML, &out->res);
+        return;
+    }
+    buf_clear(&out->res.body);
+    if (barcode_png(b.reference, &out->res.body, &err) < 0) {
+        zapi_http_error(env, 500, err.data, FORMAT_XML, &out->res);
+    } else {
+        out->res.status = 200;
+        out->content_type = "image/png";
+    }
+    buf_free(&err);
+}
+
 void
 router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
               struct route_result *out)
@@ -54,12 +92,20 @@ router_handle(struct server *srv, const struct http_request *req, int peer_is_lo
         .throttle = check_throttle,
         .throttle_ctx = srv,
         .store = srv->store,
+        .base_url = srv->public_url,
     };
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
     const char *p = path.data ? path.data : "";
     if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
         admin_handle(srv, req, p, peer_is_loopback, out);
+        buf_free(&path);
+        fixtures_release(fs);
+        return;
+    }
+    if (strncmp(p, BARCODE_PREFIX, strlen(BARCODE_PREFIX)) == 0 &&
+        (req->method == HTTP_GET || req->method == HTTP_HEAD)) {
+        serve_barcode(srv, p + strlen(BARCODE_PREFIX), &env, out);
         buf_free(&path);
         fixtures_release(fs);
         return;

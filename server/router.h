@@ -16,6 +16,9 @@ struct route_result {
     char headers[256]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
 };
 
+/* zapiGenerateBarCodeImage's images: GET /barcodes/REFERENCE.png. */
+#define BARCODE_PREFIX "/barcodes/"
+
 /* True for the paths that answer ZAPI: /zapi/, /zapi and /. */
 int router_is_zapi_path(const char *path);
 /* The format of a refusal without a ZAPI body to read: JSON when Accept says so or the body

@@ -13,6 +13,7 @@
 #include "certgen.h"
 #include "conn.h"
 #include "journal.h"
+#include "methods.h"
 #include "metrics.h"
 #include "throttle.h"
 #include "watch.h"
@@ -140,6 +141,9 @@ bind_all(struct server *srv, struct buf *err)
         log_info(&srv->log, "listening on %s (port %d, %s)", srv->cfg->listen[i], port,
                  srv->tls ? "https" : "http");
         buf_printf(&ports, "%d\n", port);
+        if (!srv->public_url[0])
+            snprintf(srv->public_url, sizeof(srv->public_url), "%s://localhost:%d",
+                     srv->tls ? "https" : "http", port);
     }
     if (srv->cfg->port_file) {
         FILE *f = fopen(srv->cfg->port_file, "w");
@@ -318,6 +322,13 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
         buf_printf(err, "out of memory creating the journal, metrics and store");
         return -1;
     }
+    struct store_limits sl = {cfg->max_carts, cfg->max_bookings, cfg->cart_ttl_s};
+    store_set_limits(srv->store, &sl);
+    if (cfg->public_url)
+        snprintf(srv->public_url, sizeof(srv->public_url), "%s", cfg->public_url);
+    int seeded = bookings_seed(srv->fixtures->catalogue, srv->store, time(NULL));
+    log_info(&srv->log, "state: %d starting booking%s from the catalogue", seeded,
+             seeded == 1 ? "" : "s");
     if (ts.limit || ts.every)
         log_info(&srv->log, "throttle: %u requests per %g s per client, every %u -> HTTP %d",
                  ts.limit, ts.window, ts.every, srv->throttle_status);

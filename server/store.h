@@ -46,7 +46,147 @@ int store_set_cancelled(struct store *s, long activity_id, long day, int time, i
 int store_list_cancelled(struct store *s, long activity_id, long from, long to,
                          void (*fn)(void *ctx, long activity_id, long day, int time), void *ctx);
 
-/* Creates an empty cart owned by a partner token; writes its id. 0, or -1 when out of memory. */
+/* ---- carts, bookings, waitlists, outbox ----
+ * Records are copied in and out whole (fixed-size structs): a caller never holds a pointer into
+ * the store, so another backend (shared by replicas) can replace this one behind the same calls. */
+
+#define STORE_MAX_ITEMS 16                  /* items in one cart or booking */
+#define STORE_DEFAULT_MAX_CARTS 10000       /* then the longest idle cart is evicted */
+#define STORE_DEFAULT_MAX_BOOKINGS 10000    /* then the oldest booking is evicted */
+#define STORE_DEFAULT_CART_TTL_S (2 * 3600) /* idle carts expire */
+#define STORE_MAX_WAITLIST 1000
+#define STORE_MAX_OUTBOX 200 /* e-mails kept, oldest dropped first */
+#define STORE_TEXT 128
+#define STORE_NOTES 1024
+#define STORE_REFERENCE_TEXT 8 /* 7 characters and the NUL */
+
+struct store_limits {
+    unsigned max_carts;
+    unsigned max_bookings;
+    unsigned cart_ttl_s;
+};
+
+enum store_item_kind { ITEM_ACTIVITY = 1, ITEM_PRODUCT, ITEM_PACKAGE };
+
+struct store_item {
+    enum store_item_kind kind;
+    long cart_item_id;
+    long ref_id;  /* activity, product or package id */
+    long day;     /* activity or package start day */
+    int time;     /* departure, seconds after midnight */
+    int pax[5];   /* passengers of types 10..14 */
+    int quantity; /* products */
+    long pickup_id, dropoff_id;
+    long equipment_id;
+    int equipment_quantity;
+    long package_item_of; /* an activity booked as part of a package item: its cartItemId */
+    long cents;           /* the price when booked (bookings only), before tax */
+    long tax_cents;
+    int checked_in;
+};
+
+struct store_customer {
+    char first_name[STORE_TEXT], last_name[STORE_TEXT], email[STORE_TEXT], phone[64];
+    char address[STORE_TEXT], city[64], country[64], postal_code[32];
+};
+
+struct store_cart {
+    char id[STORE_ID_TEXT];
+    char owner[STORE_TEXT];
+    time_t created, touched;
+    struct store_customer customer;
+    char notes[STORE_NOTES];
+    struct store_item items[STORE_MAX_ITEMS];
+    size_t nitems;
+    long next_item_id;
+    char promo_code[64];
+    char gift_code[64];
+    long loaded_booking; /* zapiLoadBookingIntoCart: the booking this cart changes, 0 if none */
+};
+
+struct store_booking {
+    long number;
+    char reference[STORE_REFERENCE_TEXT];
+    char owner[STORE_TEXT];
+    time_t created;
+    struct store_customer customer;
+    char notes[STORE_NOTES];
+    struct store_item items[STORE_MAX_ITEMS];
+    size_t nitems;
+    long subtotal, discount, tax, total, gift, paid; /* cents */
+    char promo_code[64];
+    char gift_code[64];
+    int payment_method;
+    char transaction_id[32];
+    char card_last4[8];
+    int cancelled;
+    time_t cancelled_at;
+};
+
+struct store_waitlist {
+    long id;
+    long activity_id, day;
+    int time;
+    int pax;
+    struct store_customer guest;
+    char owner[STORE_TEXT];
+};
+
+struct store_email {
+    long id;
+    time_t sent;
+    char to[STORE_TEXT];
+    char subject[256];
+    char *body; /* owned by the store; a copy handed out must be freed by store_email_free */
+    long booking;
+};
+
+/* Replaces the limits (0 fields keep the current value). */
+void store_set_limits(struct store *s, const struct store_limits *l);
+void store_get_limits(struct store *s, struct store_limits *l);
+
+enum store_status { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_NOT_YOURS = -2, STORE_FULL = -3 };
+
+/* Creates an empty cart owned by a partner token; writes its id. STORE_OK, or STORE_FULL when out
+ * of memory. At the limit, the longest idle cart makes room. */
 int store_cart_create(struct store *s, const char *owner, time_t now, char id[STORE_ID_TEXT]);
+/* Copies a cart out and marks it used. STORE_NOT_FOUND when unknown or idle too long,
+ * STORE_NOT_YOURS when another token made it. */
+int store_cart_get(struct store *s, const char *id, const char *owner, time_t now,
+                   struct store_cart *out);
+/* Replaces a cart's content (same checks as store_cart_get). */
+int store_cart_put(struct store *s, const struct store_cart *cart, time_t now);
+int store_cart_remove(struct store *s, const char *id, const char *owner, time_t now);
+/* Copies up to max of the owner's live carts into out; returns how many it has in all. */
+size_t store_cart_list(struct store *s, const char *owner, time_t now, struct store_cart *out,
+                       size_t max);
+size_t store_cart_count(struct store *s, time_t now);
+
+/* Adds a booking: gives it the next number and a fresh 7-character reference (written back into
+ * b). At the limit the oldest booking is dropped. STORE_OK or STORE_FULL. */
+int store_booking_add(struct store *s, struct store_booking *b);
+int store_booking_get(struct store *s, long number, struct store_booking *out);
+/* Replaces a booking (by its number). */
+int store_booking_put(struct store *s, const struct store_booking *b);
+/* Copies the bookings for which match() holds (all when NULL), newest first, up to max; returns
+ * how many matched in all. */
+size_t store_booking_find(struct store *s, int (*match)(const struct store_booking *, void *),
+                          void *ctx, struct store_booking *out, size_t max);
+size_t store_booking_count(struct store *s);
+
+/* Gift certificate balance used so far (cents). */
+long store_gift_used(struct store *s, const char *code);
+/* Takes cents from a certificate worth balance: STORE_OK, or STORE_FULL when not enough is left. */
+int store_gift_take(struct store *s, const char *code, long cents, long balance);
+
+int store_waitlist_add(struct store *s, struct store_waitlist *w);
+int store_waitlist_remove(struct store *s, long id, const char *owner);
+size_t store_waitlist_count(struct store *s);
+
+/* Keeps an e-mail (copies to, subject and body). */
+int store_email_add(struct store *s, struct store_email *e);
+/* Copies the newest max e-mails into out (caller frees each with store_email_free). */
+size_t store_email_list(struct store *s, struct store_email *out, size_t max);
+void store_email_free(struct store_email *e);
 
 #endif

@@ -217,6 +217,13 @@ check_one(const xmlNode *n, const char *const *namespaces, struct check_scope *s
         return 0;
     char var[TEMPLATE_MAX_NAME];
     size_t depth = sc->n;
+    xmlChar *json = xmlGetProp(n, (const xmlChar *)"json");
+    int bad_json = json && strcmp((const char *)json, "array") != 0;
+    xmlFree(json);
+    if (bad_json) {
+        buf_printf(err, "line %d: json=\"...\" may only say json=\"array\"", (int)xmlGetLineNo(n));
+        return -1;
+    }
     int total = check_directives(n, namespaces, sc, var, err);
     if (total < 0)
         return -1;

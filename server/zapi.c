@@ -223,6 +223,7 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
         .partner = v->partner,
         .now = env->now,
         .today = date_from_time(env->now),
+        .base_url = env->base_url ? env->base_url : "",
         .model = &model,
     };
     date_format(call.today, call.today_text);

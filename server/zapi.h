@@ -31,7 +31,8 @@ struct zapi_env {
     time_t now;          /* wall clock, for agent expiry and {{server.*}} */
     zapi_throttle_fn throttle; /* NULL = never throttled */
     void *throttle_ctx;
-    struct store *store; /* booking state; NULL: no handler runs, every fixture is served as is */
+    struct store *store;  /* booking state; NULL: no handler runs, every fixture is served as is */
+    const char *base_url; /* of links the mock serves (barcodes); NULL: "" */
 };
 
 struct zapi_result {

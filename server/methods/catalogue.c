@@ -7,165 +7,15 @@
 
 #include "../inventory.h"
 #include "../methods.h"
+#include "common.h"
 
 #define BATCH_MAX_DAYS 366      /* zapiBatchAvailability answers at most a year at once */
 #define PACKAGE_SEARCH_DAYS 365 /* how far zapiPackage_DetermineMinimumDatesToBook looks */
 #define CANCELLATIONS_DEFAULT_DAYS 365
 
-static const char *
-yes_no(int v)
-{
-    return v ? "true" : "false";
-}
-
-/* "$105.00": money as ZAPI formats it for people. */
-static struct model_node *
-set_formatted(struct method_call *c, struct model_node *parent, const char *name, long cents)
-{
-    long a = cents < 0 ? -cents : cents;
-    return model_setf(c->model, parent, name, "%s%s%ld.%02ld", cents < 0 ? "-" : "",
-                      c->catalogue->op.currency_symbol, a / 100, a % 100);
-}
-
-static void
-set_money_pair(struct method_call *c, struct model_node *parent, const char *name, long cents)
-{
-    char fname[64];
-    model_set_money(c->model, parent, name, cents);
-    snprintf(fname, sizeof(fname), "%s_formatted", name);
-    set_formatted(c, parent, fname, cents);
-}
-
 /* ---- parameters ---- */
 
-/* The activity named by zapiMethod/activityId, published or not; fails the call with 20 or 53. */
-static const struct cat_activity *
-param_activity(struct method_call *c)
-{
-    long id;
-    int rc = method_param_long(c, "activityId", &id);
-    if (rc == -1)
-        method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "zapiMethod/activityId is missing");
-    if (rc < 0)
-        return NULL;
-    const struct cat_activity *a = catalogue_activity(c->catalogue, id);
-    if (!a)
-        method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "No activity with activityId %ld", id);
-    return a;
-}
-
-/* The same, and bookable online: fails with 52 when not published. */
-static const struct cat_activity *
-param_published_activity(struct method_call *c)
-{
-    const struct cat_activity *a = param_activity(c);
-    if (a && !a->published) {
-        method_fail(c, "not-published", MERR_ACTIVITY_NOTPUBLISHED,
-                    "Activity %ld (%s) is not published for online booking", a->id, a->name);
-        return NULL;
-    }
-    return a;
-}
-
-/* A date parameter, today when absent. 0, or -1 after failing the call. */
-static int
-param_day(struct method_call *c, const char *name, long *day)
-{
-    int rc = method_param_date(c, name, day);
-    if (rc == -1)
-        *day = c->today;
-    return rc == -2 ? -1 : 0;
-}
-
-/* A date that must not be in the past. */
-static int
-param_bookable_day(struct method_call *c, const char *name, long *day)
-{
-    if (param_day(c, name, day) < 0)
-        return -1;
-    if (*day < c->today) {
-        char d[DATE_TEXT];
-        date_format(*day, d);
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/%s %s is in the past (today is %s)", name, d, c->today_text);
-        return -1;
-    }
-    return 0;
-}
-
-/* Passenger counts from pax, passengers or requestedPassengers (elements seniors ... infants).
- * Returns the total, or -1 after failing the call. */
-static int
-param_pax(struct method_call *c, int counts[PAX_TYPES])
-{
-    static const char *const containers[] = {"pax", "passengers", "requestedPassengers"};
-    memset(counts, 0, PAX_TYPES * sizeof(int));
-    int total = 0;
-    for (size_t k = 0; k < sizeof(containers) / sizeof(containers[0]); k++) {
-        for (int t = 0; t < PAX_TYPES; t++) {
-            char path[64];
-            long v = 0;
-            snprintf(path, sizeof(path), "%s.%s", containers[k],
-                     catalogue_pax_element(PAX_FIRST + t));
-            int rc = method_param_long(c, path, &v);
-            if (rc == -2)
-                return -1;
-            if (rc == 0 && (v < 0 || v > 1000)) {
-                method_fail(c, "bad-parameter", MERR_FILTER,
-                            "zapiMethod/%s must be from 0 to 1000, not %ld", path, v);
-                return -1;
-            }
-            if (rc == 0) {
-                counts[t] += (int)v;
-                total += (int)v;
-            }
-        }
-    }
-    return total;
-}
-
 /* ---- activities ---- */
-
-static void
-activity_summary(struct method_call *c, struct model_node *list, const struct cat_activity *a)
-{
-    struct model *m = c->model;
-    struct model_node *n = model_add(m, list, "activity");
-    model_setf(m, n, "activityId", "%ld", a->id);
-    model_set(m, n, "activityName", a->name);
-    model_setf(m, n, "activityType", "%d", a->type);
-    model_set(m, n, "activityTypeAsString", catalogue_type_name(a->type));
-    model_setf(m, n, "categoryId", "%ld", a->category->id);
-    model_set(m, n, "categoryName", a->category->name);
-    model_set(m, n, "shortDescription", a->short_description);
-    model_set(m, n, "imageUrl", a->image_url);
-    long from = -1;
-    for (size_t i = 0; i < a->nprices; i++)
-        if (a->prices[i].cents > 0 && (from < 0 || a->prices[i].cents < from))
-            from = a->prices[i].cents;
-    set_money_pair(c, n, "priceFrom", from < 0 ? 0 : from);
-}
-
-static void
-passenger_types(struct method_call *c, struct model_node *parent, const struct cat_price *prices,
-                size_t nprices, int tax_bp)
-{
-    struct model *m = c->model;
-    struct model_node *list = model_add(m, parent, "passengerTypes");
-    for (int t = PAX_FIRST; t < PAX_FIRST + PAX_TYPES; t++) {
-        long cents = catalogue_price(prices, nprices, t);
-        if (cents < 0)
-            continue;
-        struct model_node *p = model_add(m, list, "passengerType");
-        model_setf(m, p, "systemTypeId", "%d", t);
-        model_set(m, p, "systemTypeName", catalogue_pax_name(t));
-        model_set(m, p, "name", catalogue_pax_name(t));
-        model_set(m, p, "element", catalogue_pax_element(t));
-        model_set(m, p, "defaultValue", t == PAX_FIRST + 1 ? "1" : "0");
-        set_money_pair(c, p, "basePrice", cents);
-        set_money_pair(c, p, "tax", catalogue_tax(cents, tax_bp));
-    }
-}
 
 static void
 locations(struct method_call *c, struct model_node *parent, const char *name,
@@ -678,24 +528,6 @@ merchandise_by_name(struct method_call *c)
     return "";
 }
 
-static const struct cat_product *
-param_product(struct method_call *c)
-{
-    long id;
-    int rc = method_param_long(c, "productId", &id);
-    if (rc == -1)
-        method_fail(c, "no-data", MERR_PRODUCT_NODATA, "zapiMethod/productId is missing");
-    if (rc < 0)
-        return NULL;
-    const struct cat_product *p = catalogue_product(c->catalogue, id);
-    if (!p)
-        method_fail(c, "no-data", MERR_PRODUCT_NODATA, "No product with productId %ld", id);
-    else if (!p->published)
-        method_fail(c, "not-published", MERR_PRODUCT_NOTPUBLISHED,
-                    "Product %ld (%s) is not published for online sale", id, p->name);
-    return p && p->published ? p : NULL;
-}
-
 static const char *
 product_details(struct method_call *c)
 {
@@ -799,24 +631,6 @@ packages_by_category(struct method_call *c)
         if (cat->packages[j].category == k && cat->packages[j].published)
             package_node(c, list, &cat->packages[j]);
     return "";
-}
-
-static const struct cat_package *
-param_package(struct method_call *c)
-{
-    long id;
-    int rc = method_param_long(c, "packageId", &id);
-    if (rc == -1)
-        method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "zapiMethod/packageId is missing");
-    if (rc < 0)
-        return NULL;
-    const struct cat_package *p = catalogue_package(c->catalogue, id);
-    if (!p)
-        method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "No package with packageId %ld", id);
-    else if (!p->published)
-        method_fail(c, "not-published", MERR_ACTIVITY_NOTPUBLISHED,
-                    "Package %ld (%s) is not published for online booking", id, p->name);
-    return p && p->published ? p : NULL;
 }
 
 static const char *
