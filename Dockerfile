@@ -20,6 +20,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libevent-dev libmbedtls-dev libxml2-dev libhttp-parser-dev libjansson-dev \
+      libzint-dev zlib1g-dev \
       check python3-minimal \
  && rm -rf /var/lib/apt/lists/*
 
@@ -43,7 +44,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libevent-core-2.1-7 libevent-extra-2.1-7 \
       libmbedtls14 libmbedx509-1 libmbedcrypto7 \
-      libxml2 libhttp-parser2.9 libjansson4 \
+      libxml2 libhttp-parser2.9 libjansson4 libzint2.11 zlib1g \
       curl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log

@@ -15,14 +15,14 @@ const char *const fixture_namespaces[] = {
     /* about the request and the server */
     "request", "partner", "agent", "error", "throttle", "method", "server",
     /* filled by the handlers, by area: agents */
-    "login",
+    "login", "users",
     /* cart and bookings */
     "cart", "carts", "totalCarts", "booking", "bookings", "totalSearchResults", "transaction",
     "notification", "barcode", "guests", "manifestDate", "waitlist",
     /* catalogue */
     "categories", "category", "activities", "activity", "products", "product", "packages",
     "package", "inventory", "batch", "quote", "cancellations", "plan", "system", "date", "search",
-    NULL};
+    "rental", NULL};
 
 static const char *const error_names[FIXTURE_ERR_COUNT] = {
     [FIXTURE_ERR_VALIDATION] = "validation",
@@ -338,8 +338,12 @@ load_fixture(struct fixture *f, const char *dir, const char *path, const char *n
             if (c->type == XML_ELEMENT_NODE && load_answer(f, c, err) < 0)
                 return -1;
     }
-    for (size_t i = 0; i < f->nanswers; i++)
+    for (size_t i = 0; i < f->nanswers; i++) {
         f->dynamic |= f->answers[i].dynamic || f->answers[i].outcome[0];
+        xmlChar *text = xmlNodeGetContent(f->answers[i].response);
+        f->uses_clock |= text && strstr((const char *)text, "server.time") != NULL;
+        xmlFree(text);
+    }
     return 0;
 }
 
@@ -438,6 +442,10 @@ fixtures_load(const char *dir, struct fixture_set **out, struct buf *err)
         }
     }
     buf_free(&path);
+    if (rc == 0 && !(fs->cache = answer_cache_new())) {
+        buf_printf(err, "%s: out of memory", dir);
+        rc = -1;
+    }
     if (rc < 0 || load_methods(fs, err) < 0 || load_errors(fs, err) < 0) {
         fixtures_release(fs);
         return -1;
@@ -465,6 +473,7 @@ fixtures_release(struct fixture_set *fs)
         fixture_free(&fs->errors[i]);
     registry_free(fs->registry);
     catalogue_free(fs->catalogue);
+    answer_cache_free(fs->cache);
     free(fs->dir);
     free(fs);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "answer_cache.h"
 #include "buf.h"
 #include "catalogue.h"
 #include "registry.h"
@@ -49,7 +50,8 @@ struct fixture {
     xmlDoc *doc;
     struct answer *answers;
     size_t nanswers;
-    int dynamic; /* some answer has placeholders or directives: the method's handler runs */
+    int dynamic;    /* some answer has placeholders or directives: the method's handler runs */
+    int uses_clock; /* shows {{server.time}}: never served from a cache */
 };
 
 struct fixture_set {
@@ -58,6 +60,7 @@ struct fixture_set {
     time_t loaded_at;
     struct registry *registry;
     struct catalogue *catalogue; /* catalogue.xml, or an empty one */
+    struct answer_cache *cache;  /* answers rendered for this set (a memo, not data) */
     struct fixture *methods;     /* sorted by name */
     size_t nmethods;
     struct fixture errors[FIXTURE_ERR_COUNT];

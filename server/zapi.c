@@ -207,6 +207,35 @@ throttled(const struct zapi_env *env, struct vars *v, struct zapi_result *out)
     return 1;
 }
 
+/* The cache key of a request: everything it says (element names and trimmed text, whatever the
+ * envelope's format or attributes), the answer's format, the day and the inventory version. */
+static void
+key_walk(const xmlNode *n, struct buf *key)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        buf_printf(key, "<%s>", (const char *)n->name);
+        int leaf = 1;
+        for (const xmlNode *c = n->children; c; c = c->next)
+            leaf &= c->type != XML_ELEMENT_NODE;
+        if (leaf)
+            xml_node_text(n, key);
+        else
+            key_walk(n->children, key);
+        buf_append_str(key, "/");
+    }
+}
+
+static void
+cache_key(const struct zapi_env *env, const struct vars *v, enum body_format format, long today,
+          struct buf *key)
+{
+    buf_printf(key, "%c|%ld|%llu|", format == FORMAT_JSON ? 'j' : 'x', today,
+               (unsigned long long)store_version(env->store));
+    key_walk(xmlDocGetRootElement(v->req->doc)->children, key);
+}
+
 /* Runs the method's handler and answers from its fixture: the answer for the handler's outcome,
  * else, for a failed call, errors/method-error.xml, else the fixture's default answer. */
 static void
@@ -227,6 +256,25 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
         .model = &model,
     };
     date_format(call.today, call.today_text);
+    struct answer_cache *cache =
+        (h->flags & METHOD_CACHEABLE) && !f->uses_clock ? env->fixtures->cache : NULL;
+    struct buf key = BUF_INIT;
+    if (cache) {
+        struct cached_answer hit = {0};
+        cache_key(env, v, out->format, call.today, &key);
+        buf_clear(&out->body);
+        hit.body = out->body;
+        if (answer_cache_get(cache, key.data, &hit)) {
+            out->body = hit.body;
+            out->status = hit.status;
+            out->zapi_error = hit.zapi_error;
+            out->method_error = hit.method_error;
+            buf_free(&key);
+            model_free(&model);
+            return;
+        }
+        out->body = hit.body;
+    }
     const char *outcome = h->run(&call);
     if (call.error && call.failed)
         outcome = call.failed;
@@ -245,7 +293,13 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
         if (!a)
             a = fixture_answer_match(f, outcome, request_param, v);
         render(v, a, 200, out);
+        if (cache && out->status != 500) {
+            struct cached_answer keep = {out->status, out->zapi_error, out->method_error,
+                                         out->body};
+            answer_cache_put(cache, key.data, &keep);
+        }
     }
+    buf_free(&key);
     v->model = NULL;
     buf_free(&call.message);
     model_free(&model);

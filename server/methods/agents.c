@@ -155,11 +155,37 @@ get_profile(struct method_call *c)
     return outcome;
 }
 
+/* The system's users: the agents of registry.xml. */
+static const char *
+user_list(struct method_call *c)
+{
+    static const char *const fields[] = {"agentID", "username",  "firstName", "lastName",
+                                         "email",   "accountId", "expiryDate"};
+    struct model_node *list = model_add(c->model, NULL, "users");
+    struct buf v = BUF_INIT;
+    for (size_t i = 0; i < registry_agent_count(c->registry); i++) {
+        const struct agent *a = registry_agent_at(c->registry, i);
+        struct model_node *u = model_add(c->model, list, "user");
+        for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+            buf_clear(&v);
+            registry_agent_field(a, fields[k], &v);
+            model_set(c->model, u, fields[k], v.data ? v.data : "");
+        }
+        model_set(c->model, u, "isActive",
+                  registry_agent_expired(a, c->today_text) ? "false" : "true");
+    }
+    buf_free(&v);
+    buf_printf(&c->message, "%zu user%s found", list ? list->count : 0,
+               list && list->count == 1 ? "" : "s");
+    return "";
+}
+
 static const struct method_handler handlers[] = {
     {"zapiAgentLogin", login, METHOD_NO_TOKEN},
     {"zapiMobileLogin", login, METHOD_NO_TOKEN},
-    {"zapiAgents_Authenticate", authenticate, 0},
-    {"zapiAgents_GetProfile", get_profile, 0},
+    {"zapiAgents_Authenticate", authenticate, METHOD_CACHEABLE},
+    {"zapiAgents_GetProfile", get_profile, METHOD_CACHEABLE},
+    {"zapiSystem_GetUserList", user_list, METHOD_CACHEABLE},
 };
 
 const struct method_area methods_agents = {"agents", handlers,

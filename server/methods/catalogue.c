@@ -725,6 +725,79 @@ system_information(struct method_call *c)
     return "";
 }
 
+struct equipment_query {
+    long activity, day, equipment;
+    int time;
+};
+
+static int
+equipment_match(const struct store_booking *b, void *ctx)
+{
+    const struct equipment_query *q = ctx;
+    if (b->cancelled)
+        return 0;
+    for (size_t i = 0; i < b->nitems; i++) {
+        const struct store_item *it = &b->items[i];
+        if (it->kind == ITEM_ACTIVITY && it->ref_id == q->activity && it->day == q->day &&
+            it->time == q->time && it->equipment_id == q->equipment)
+            return 1;
+    }
+    return 0;
+}
+
+/* Rental equipment left at a departure: the catalogue's stock less what bookings hold. */
+static const char *
+equipment_availability(struct method_call *c)
+{
+    const struct cat_activity *a = param_published_activity(c);
+    long day;
+    if (!a || param_bookable_day(c, "activityDate", &day) < 0)
+        return "error";
+    struct buf tb = BUF_INIT;
+    int time = a->departures[0].time;
+    if (method_param(c, "activityTime", &tb) == 0 &&
+        (date_parse_time(tb.data, &time) < 0 || !catalogue_departure(a, time))) {
+        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
+                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
+                    a->id);
+        buf_free(&tb);
+        return "error";
+    }
+    buf_free(&tb);
+    struct model *m = c->model;
+    struct model_node *n = model_add(m, NULL, "rental");
+    char d[DATE_TEXT], t[9];
+    date_format(day, d);
+    date_format_time(time, t);
+    model_setf(m, n, "activityId", "%ld", a->id);
+    model_set(m, n, "activityName", a->name);
+    model_set(m, n, "activityDate", d);
+    model_set(m, n, "activityTime", t);
+    struct model_node *list = model_add(m, n, "equipment");
+    for (size_t i = 0; i < a->nequipment; i++) {
+        const struct cat_equipment *e = &a->equipment[i];
+        struct equipment_query q = {a->id, day, e->id, time};
+        struct store_booking *found = malloc(STORE_MAX_LISTED * sizeof(*found));
+        size_t nb =
+            found ? store_booking_find(c->store, equipment_match, &q, found, STORE_MAX_LISTED) : 0;
+        int used = 0;
+        for (size_t k = 0; k < nb && k < STORE_MAX_LISTED; k++)
+            for (size_t j = 0; j < found[k].nitems; j++)
+                if (found[k].items[j].equipment_id == e->id && found[k].items[j].day == day &&
+                    found[k].items[j].time == time)
+                    used += found[k].items[j].equipment_quantity;
+        free(found);
+        struct model_node *en = model_add(m, list, "item");
+        model_setf(m, en, "equipmentId", "%ld", e->id);
+        model_set(m, en, "equipmentName", e->name);
+        set_money_pair(c, en, "price", e->cents);
+        model_setf(m, en, "quantityTotal", "%d", e->stock);
+        model_setf(m, en, "quantityAvailable", "%d", e->stock - used > 0 ? e->stock - used : 0);
+    }
+    buf_printf(&c->message, "Equipment availability");
+    return "";
+}
+
 static const struct method_handler handlers[] = {
     {"zapiGetActivityCategories", activity_categories, METHOD_CACHEABLE},
     {"zapiGetActivitiesByCategoryId", activities_by_category, METHOD_CACHEABLE},
@@ -746,6 +819,7 @@ static const struct method_handler handlers[] = {
     {"zapiGetPackageDetailsByPackageId", package_details, METHOD_CACHEABLE},
     {"zapiPackage_DetermineMinimumDatesToBook", package_minimum_dates, METHOD_CACHEABLE},
     {"zapiGetSystemInformation", system_information, METHOD_CACHEABLE},
+    {"zapi_GetEquipmentAvailability", equipment_availability, METHOD_CACHEABLE},
 };
 
 const struct method_area methods_catalogue = {"catalogue", handlers,
