@@ -236,14 +236,26 @@ cache_key(const struct zapi_env *env, const struct vars *v, enum body_format for
     key_walk(xmlDocGetRootElement(v->req->doc)->children, key);
 }
 
+static int
+from_cache(struct answer_cache *cache, const char *key, struct zapi_result *out)
+{
+    struct cached_answer hit = {0};
+    if (!answer_cache_get(cache, key, &hit))
+        return 0;
+    buf_free(&out->body);
+    out->body = hit.body;
+    out->status = hit.status;
+    out->zapi_error = hit.zapi_error;
+    out->method_error = hit.method_error;
+    return 1;
+}
+
 /* Runs the method's handler and answers from its fixture: the answer for the handler's outcome,
  * else, for a failed call, errors/method-error.xml, else the fixture's default answer. */
 static void
 run_handler(const struct zapi_env *env, struct vars *v, const struct method_handler *h,
             const struct fixture *f, struct zapi_result *out)
 {
-    struct model model;
-    model_init(&model);
     struct method_call call = {
         .req = v->req,
         .registry = env->fixtures->registry,
@@ -253,28 +265,20 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
         .now = env->now,
         .today = date_from_time(env->now),
         .base_url = env->base_url ? env->base_url : "",
-        .model = &model,
     };
     date_format(call.today, call.today_text);
     struct answer_cache *cache =
         (h->flags & METHOD_CACHEABLE) && !f->uses_clock ? env->fixtures->cache : NULL;
     struct buf key = BUF_INIT;
-    if (cache) {
-        struct cached_answer hit = {0};
+    if (cache)
         cache_key(env, v, out->format, call.today, &key);
-        buf_clear(&out->body);
-        hit.body = out->body;
-        if (answer_cache_get(cache, key.data, &hit)) {
-            out->body = hit.body;
-            out->status = hit.status;
-            out->zapi_error = hit.zapi_error;
-            out->method_error = hit.method_error;
-            buf_free(&key);
-            model_free(&model);
-            return;
-        }
-        out->body = hit.body;
+    if (cache && from_cache(cache, key.data, out)) {
+        buf_free(&key);
+        return;
     }
+    struct model model;
+    model_init(&model);
+    call.model = &model;
     const char *outcome = h->run(&call);
     if (call.error && call.failed)
         outcome = call.failed;

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "envelope.h"
+#include "inventory.h"
 #include "support.h"
 
 static char base[] = "/tmp/zapi-zapi-XXXXXX";
@@ -927,6 +929,37 @@ START_TEST(test_token_short)
 }
 END_TEST
 
+/* The cached inventory answer follows the store: a sale is seen at once. */
+START_TEST(test_cache_follows_inventory)
+{
+    char params[256], date[DATE_TEXT];
+    long tomorrow = date_from_time(NOW_2024) + 1;
+    date_format(tomorrow, date);
+    snprintf(params, sizeof(params), "<activityId>108</activityId><activityDate>%s</activityDate>",
+             date);
+    char *req = demo_req("zapiCheckActivityInventoryByDate", params);
+    struct zapi_result r;
+    for (int i = 0; i < 2; i++) { /* the second is a hit */
+        handle(NULL, req, &r);
+        assert_has(&r, "<activityTimeSpotsRemaining>15</activityTimeSpotsRemaining>");
+        zapi_result_free(&r);
+    }
+    const struct cat_activity *a = catalogue_activity(fs->catalogue, 108);
+    int left;
+    ck_assert_int_eq(
+        inventory_take_seats(store, a, tomorrow, tomorrow - 1, &a->departures[0], 5, &left), 0);
+    handle(NULL, req, &r);
+    assert_has(&r, "<activityTimeSpotsRemaining>10</activityTimeSpotsRemaining>");
+    zapi_result_free(&r);
+    size_t entries, bytes;
+    unsigned long hits;
+    answer_cache_stats(fs->cache, &entries, &bytes, &hits);
+    ck_assert_uint_eq(hits, 1);
+    ck_assert_uint_eq(entries, 2);
+    free(req);
+}
+END_TEST
+
 static Suite *
 zapi_suite(void)
 {
@@ -974,11 +1007,17 @@ zapi_suite(void)
     tcase_add_test(tc, test_fixture_without_default_answer);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("cache");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_cache_follows_inventory);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("helpers");
     tcase_add_test(tc, test_token_short);
     suite_add_tcase(s, tc);
     return s;
 }
+
 
 int
 main(void)
