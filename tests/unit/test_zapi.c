@@ -1018,7 +1018,6 @@ zapi_suite(void)
     return s;
 }
 
-
 int
 main(void)
 {
