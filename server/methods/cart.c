@@ -81,7 +81,10 @@ cart_view(struct method_call *c, const struct store_cart *cart)
     model_set(m, n, "createdTimeStamp", stamp);
     model_set(m, n, "notes", cart->notes);
     model_set(m, n, "promotionCode", cart->promo_code);
-    model_set(m, n, "giftCertificate", cart->gift_code);
+    /* A gift certificate code is money: shown like a card number, by its last characters. */
+    size_t gl = strlen(cart->gift_code);
+    model_setf(m, n, "giftCertificate", "%s%s", gl > 4 ? "****" : "",
+               gl > 4 ? cart->gift_code + gl - 4 : cart->gift_code);
     model_setf(m, n, "loadedBookingNumber", "%ld", cart->loaded_booking);
     model_setf(m, n, "numberOfItems", "%zu", cart->nitems);
     model_set(m, n, "hasCustomer", yes_no(cart->customer.first_name[0] != '\0'));
