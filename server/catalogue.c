@@ -164,7 +164,7 @@ catalogue_parse_money(const char *s, long *cents)
         return -1;
     for (; isdigit((unsigned char)*p); p++) {
         whole = whole * 10 + (*p - '0');
-        if (whole > 100000000)
+        if (whole > CATALOGUE_MAX_MONEY_UNITS)
             return -1;
     }
     if (*p == '.') {
@@ -737,6 +737,9 @@ load_promotion(struct loader *l, const xmlNode *n)
     const char *pct = attr(l, n, "percent"), *amount = attr(l, n, "amount");
     if (!(p->code = need_attr(l, n, "code")))
         return -1;
+    if (strlen(p->code) > CATALOGUE_MAX_CODE)
+        return fail(l, n, "code=\"%.20s...\" is longer than the %s characters a code may have",
+                    p->code, CATALOGUE_MAX_CODE_TEXT);
     if (catalogue_promotion(c, p->code))
         return fail(l, n, "a second <promotion code=\"%s\">%s", p->code, NULL);
     long v;
@@ -766,6 +769,9 @@ load_gift(struct loader *l, const xmlNode *n)
     struct cat_gift *g = &c->gifts[c->ngifts];
     if (!(g->code = need_attr(l, n, "code")) || need_money(l, n, "balance", &g->cents) < 0)
         return -1;
+    if (strlen(g->code) > CATALOGUE_MAX_CODE)
+        return fail(l, n, "code=\"%.20s...\" is longer than the %s characters a code may have",
+                    g->code, CATALOGUE_MAX_CODE_TEXT);
     if (catalogue_gift(c, g->code))
         return fail(l, n, "a second <giftCertificate code=\"%s\">%s", g->code, NULL);
     c->ngifts++;
@@ -859,6 +865,31 @@ load_operator(struct loader *l, const xmlNode *n)
     return 0;
 }
 
+/* Elements load in passes, kinds another points at first: each kind's array grows (and may
+ * move) only while its own pass runs, so pointers into it stay valid whatever the file's order. */
+static const struct {
+    const char *name;
+    int pass;
+} kinds[] = {
+    {"operator", 0},        {"tax", 0},
+    {"pickupLocation", 0},  {"activityCategory", 0},
+    {"productCategory", 0}, {"packageCategory", 0},
+    {"activity", 1},        {"product", 2},
+    {"package", 2},         {"promotion", 2},
+    {"giftCertificate", 2}, {"testCard", 2},
+    {"booking", 3},
+};
+#define LOAD_PASSES 4
+
+static int
+pass_of(const xmlNode *n)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (is(n, kinds[i].name))
+            return kinds[i].pass;
+    return -1;
+}
+
 static int
 load_element(struct loader *l, const xmlNode *n)
 {
@@ -887,13 +918,25 @@ load_element(struct loader *l, const xmlNode *n)
         return load_gift(l, n);
     if (is(n, "testCard"))
         return load_test_card(l, n);
-    if (is(n, "booking"))
-        return load_seed_booking(l, n);
-    return fail(l, n,
-                "unknown element <%s> in <catalogue> (expected operator, tax, pickupLocation, "
-                "activityCategory, activity, productCategory, product, packageCategory, package, "
-                "promotion, giftCertificate, testCard, booking)%s",
-                (const char *)n->name, NULL);
+    return load_seed_booking(l, n);
+}
+
+static int
+load_all(struct loader *l, const xmlNode *root)
+{
+    for (const xmlNode *n = root->children; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && pass_of(n) < 0)
+            return fail(l, n,
+                        "unknown element <%s> in <catalogue> (expected operator, tax, "
+                        "pickupLocation, activityCategory, activity, productCategory, product, "
+                        "packageCategory, package, promotion, giftCertificate, testCard, "
+                        "booking)%s",
+                        (const char *)n->name, NULL);
+    for (int pass = 0; pass < LOAD_PASSES; pass++)
+        for (const xmlNode *n = root->children; n; n = n->next)
+            if (n->type == XML_ELEMENT_NODE && pass_of(n) == pass && load_element(l, n) < 0)
+                return -1;
+    return 0;
 }
 
 struct catalogue *
@@ -928,9 +971,8 @@ catalogue_load(const char *path, struct catalogue **out, struct buf *err)
     if (!is(root, "catalogue"))
         rc = fail(&l, root, "the root element must be <catalogue>, not <%s>%s",
                   (const char *)root->name, NULL);
-    for (xmlNode *n = root->children; rc == 0 && n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE)
-            rc = load_element(&l, n);
+    if (rc == 0)
+        rc = load_all(&l, root);
     xmlFreeDoc(doc);
     if (rc < 0) {
         catalogue_free(c);

@@ -10,6 +10,10 @@
 
 #include "buf.h"
 
+#define CATALOGUE_MAX_CODE 40 /* promotion and gift certificate codes, characters */
+#define CATALOGUE_MAX_CODE_TEXT "40"
+#define CATALOGUE_MAX_MONEY_UNITS 1000000 /* any one amount, in whole currency units */
+
 /* Passenger types 10-14 as ZAPI numbers them. */
 enum { PAX_FIRST = 10, PAX_TYPES = 5 };
 /* "Seniors", "Adults", ... for type 10..14; NULL otherwise. */

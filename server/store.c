@@ -190,6 +190,72 @@ seat_key(char *out, size_t cap, char kind, long activity_id, long day, int time)
 }
 
 static int
+get(struct store *s, const char *key)
+{
+    pthread_mutex_lock(&s->lock);
+    long v = get_locked(s, key);
+    pthread_mutex_unlock(&s->lock);
+    return (int)v;
+}
+
+static void
+take_key(const struct store_take *t, char *out, size_t cap)
+{
+    if (t->kind == COUNT_STOCK)
+        snprintf(out, cap, "p:%ld", t->id);
+    else if (t->kind == COUNT_EQUIPMENT)
+        snprintf(out, cap, "e:%ld:%ld:%d:%ld", t->id, t->day, t->time, t->equipment);
+    else
+        seat_key(out, cap, 's', t->id, t->day, t->time);
+}
+
+int
+store_take_all(struct store *s, const struct store_take *t, size_t n, size_t *failed, int *left)
+{
+    char key[64], other[64];
+    int rc = STORE_OK;
+    pthread_mutex_lock(&s->lock);
+    /* Check every counter with the sum of its changes before changing any. */
+    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+        take_key(&t[i], key, sizeof(key));
+        long sum = 0;
+        int limit = t[i].limit;
+        for (size_t k = 0; k < n; k++) {
+            take_key(&t[k], other, sizeof(other));
+            if (strcmp(key, other) == 0)
+                sum += t[k].n;
+        }
+        long taken = get_locked(s, key);
+        if (t[i].n > 0 && sum > 0 && taken + sum > limit) {
+            rc = STORE_FULL;
+            if (failed)
+                *failed = i;
+            if (left) {
+                long l = limit - taken;
+                *left = l > 0 ? (int)l : 0;
+            }
+        }
+    }
+    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+        take_key(&t[i], key, sizeof(key));
+        long taken = get_locked(s, key);
+        long delta = t[i].n < 0 && taken + t[i].n < 0 ? -taken : t[i].n; /* never below zero */
+        if (add_locked(s, key, delta) < 0)
+            rc = STORE_FULL; /* out of memory mid-way: only creating a counter can fail */
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int
+store_taken(struct store *s, const struct store_take *what)
+{
+    char key[64];
+    take_key(what, key, sizeof(key));
+    return get(s, key);
+}
+
+static int
 take(struct store *s, const char *key, int n, int limit, int *left)
 {
     pthread_mutex_lock(&s->lock);
@@ -206,15 +272,6 @@ take(struct store *s, const char *key, int n, int limit, int *left)
         *left = limit - (int)taken > 0 ? limit - (int)taken : 0;
     pthread_mutex_unlock(&s->lock);
     return rc;
-}
-
-static int
-get(struct store *s, const char *key)
-{
-    pthread_mutex_lock(&s->lock);
-    long v = get_locked(s, key);
-    pthread_mutex_unlock(&s->lock);
-    return (int)v;
 }
 
 int
@@ -390,14 +447,17 @@ store_cart_get(struct store *s, const char *id, const char *owner, time_t now,
 }
 
 int
-store_cart_put(struct store *s, const struct store_cart *cart, time_t now)
+store_cart_put(struct store *s, struct store_cart *cart, time_t now)
 {
     struct cart_node *c;
     pthread_mutex_lock(&s->lock);
     int rc = find_cart(s, cart->id, cart->owner, now, &c);
+    if (rc == STORE_OK && c->cart.revision != cart->revision)
+        rc = STORE_CONFLICT;
     if (rc == STORE_OK) {
+        cart->revision++;
+        cart->touched = now;
         c->cart = *cart;
-        c->cart.touched = now;
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -526,14 +586,17 @@ store_booking_get(struct store *s, long number, struct store_booking *out)
 }
 
 int
-store_booking_put(struct store *s, const struct store_booking *b)
+store_booking_put(struct store *s, struct store_booking *b)
 {
     pthread_mutex_lock(&s->lock);
     struct store_booking *old = find_booking(s, b->number);
-    if (old)
+    int rc = !old ? STORE_NOT_FOUND : old->revision != b->revision ? STORE_CONFLICT : STORE_OK;
+    if (rc == STORE_OK) {
+        b->revision++;
         *old = *b;
+    }
     pthread_mutex_unlock(&s->lock);
-    return old ? STORE_OK : STORE_NOT_FOUND;
+    return rc;
 }
 
 size_t

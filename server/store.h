@@ -24,6 +24,28 @@ void store_reset(struct store *s);
  * cached under it. */
 uint64_t store_version(struct store *s);
 
+/* One change of a counter for store_take_all(): seats at a departure, stock of a product, rental
+ * equipment at a departure. */
+enum store_counter { COUNT_SEATS = 's', COUNT_STOCK = 'p', COUNT_EQUIPMENT = 'e' };
+
+struct store_take {
+    enum store_counter kind;
+    long id;        /* activity or product */
+    long day;       /* seats, equipment */
+    int time;       /* seats, equipment */
+    long equipment; /* equipment id */
+    int n;          /* > 0 takes, < 0 gives back (never below zero) */
+    int limit;      /* most that may be taken in all (takes only) */
+};
+
+/* Applies every change or none: STORE_OK, or STORE_FULL with *failed the index of a take that
+ * does not fit and *left what its counter has left. Changes of one counter add up first, so a
+ * swap (give back old seats, take new ones) is checked as a whole. */
+int store_take_all(struct store *s, const struct store_take *t, size_t n, size_t *failed,
+                   int *left);
+/* The value of one counter (take's kind, id, day, time and equipment). */
+int store_taken(struct store *s, const struct store_take *what);
+
 /* Seats taken at a departure (day: days since 1970-01-01, time: seconds after midnight). */
 int store_seats_taken(struct store *s, long activity_id, long day, int time);
 /* Takes n seats when no more than limit would then be taken: returns 0, or -1 (nothing taken)
@@ -101,7 +123,8 @@ struct store_cart {
     long next_item_id;
     char promo_code[64];
     char gift_code[64];
-    long loaded_booking; /* zapiLoadBookingIntoCart: the booking this cart changes, 0 if none */
+    long loaded_booking;    /* zapiLoadBookingIntoCart: the booking this cart changes, 0 if none */
+    unsigned long revision; /* store_cart_put refuses a copy of an older revision */
 };
 
 struct store_booking {
@@ -121,6 +144,7 @@ struct store_booking {
     char card_last4[8];
     int cancelled;
     time_t cancelled_at;
+    unsigned long revision; /* store_booking_put refuses a copy of an older revision */
 };
 
 struct store_waitlist {
@@ -145,7 +169,13 @@ struct store_email {
 void store_set_limits(struct store *s, const struct store_limits *l);
 void store_get_limits(struct store *s, struct store_limits *l);
 
-enum store_status { STORE_OK = 0, STORE_NOT_FOUND = -1, STORE_NOT_YOURS = -2, STORE_FULL = -3 };
+enum store_status {
+    STORE_OK = 0,
+    STORE_NOT_FOUND = -1,
+    STORE_NOT_YOURS = -2,
+    STORE_FULL = -3,
+    STORE_CONFLICT = -4, /* changed by another request since it was read: read it again */
+};
 
 /* Creates an empty cart owned by a partner token; writes its id. STORE_OK, or STORE_FULL when out
  * of memory. At the limit, the longest idle cart makes room. */
@@ -154,8 +184,9 @@ int store_cart_create(struct store *s, const char *owner, time_t now, char id[ST
  * STORE_NOT_YOURS when another token made it. */
 int store_cart_get(struct store *s, const char *id, const char *owner, time_t now,
                    struct store_cart *out);
-/* Replaces a cart's content (same checks as store_cart_get). */
-int store_cart_put(struct store *s, const struct store_cart *cart, time_t now);
+/* Replaces a cart's content (same checks as store_cart_get), unless the cart changed since this
+ * copy was read (STORE_CONFLICT). On success the copy's revision follows the store's. */
+int store_cart_put(struct store *s, struct store_cart *cart, time_t now);
 int store_cart_remove(struct store *s, const char *id, const char *owner, time_t now);
 /* Copies up to max of the owner's live carts into out; returns how many it has in all. */
 size_t store_cart_list(struct store *s, const char *owner, time_t now, struct store_cart *out,
@@ -166,8 +197,9 @@ size_t store_cart_count(struct store *s, time_t now);
  * b). At the limit the oldest booking is dropped. STORE_OK or STORE_FULL. */
 int store_booking_add(struct store *s, struct store_booking *b);
 int store_booking_get(struct store *s, long number, struct store_booking *out);
-/* Replaces a booking (by its number). */
-int store_booking_put(struct store *s, const struct store_booking *b);
+/* Replaces a booking (by its number) unless it changed since this copy was read
+ * (STORE_CONFLICT). On success the copy's revision follows the store's. */
+int store_booking_put(struct store *s, struct store_booking *b);
 /* Copies the bookings for which match() holds (all when NULL), newest first, up to max; returns
  * how many matched in all. */
 size_t store_booking_find(struct store *s, int (*match)(const struct store_booking *, void *),

@@ -219,20 +219,25 @@ key_walk(const xmlNode *n, struct buf *key)
         int leaf = 1;
         for (const xmlNode *c = n->children; c; c = c->next)
             leaf &= c->type != XML_ELEMENT_NODE;
-        if (leaf)
-            xml_node_text(n, key);
-        else
+        if (leaf) {
+            /* Length first: no text can pose as more elements. */
+            struct buf text = BUF_INIT;
+            xml_node_text(n, &text);
+            buf_printf(key, "%zu:", text.len);
+            buf_append(key, text.data ? text.data : "", text.len);
+            buf_free(&text);
+        } else
             key_walk(n->children, key);
         buf_append_str(key, "/");
     }
 }
 
 static void
-cache_key(const struct zapi_env *env, const struct vars *v, enum body_format format, long today,
+cache_key(const struct vars *v, enum body_format format, long today, uint64_t version,
           struct buf *key)
 {
     buf_printf(key, "%c|%ld|%llu|", format == FORMAT_JSON ? 'j' : 'x', today,
-               (unsigned long long)store_version(env->store));
+               (unsigned long long)version);
     key_walk(xmlDocGetRootElement(v->req->doc)->children, key);
 }
 
@@ -270,8 +275,9 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
     struct answer_cache *cache =
         (h->flags & METHOD_CACHEABLE) && !f->uses_clock ? env->fixtures->cache : NULL;
     struct buf key = BUF_INIT;
+    uint64_t version = cache ? store_version(env->store) : 0;
     if (cache)
-        cache_key(env, v, out->format, call.today, &key);
+        cache_key(v, out->format, call.today, version, &key);
     if (cache && from_cache(cache, key.data, out)) {
         buf_free(&key);
         return;
@@ -297,7 +303,8 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
         if (!a)
             a = fixture_answer_match(f, outcome, request_param, v);
         render(v, a, 200, out);
-        if (cache && out->status != 500) {
+        /* Kept only when the store did not change while the answer was made. */
+        if (cache && out->status != 500 && store_version(env->store) == version) {
             struct cached_answer keep = {out->status, out->zapi_error, out->method_error,
                                          out->body};
             answer_cache_put(cache, key.data, &keep);

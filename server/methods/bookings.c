@@ -90,13 +90,14 @@ check_card(struct method_call *c, struct card_result *r)
                     "cards: see catalogue.xml)");
         return -1;
     }
+    int junk = 0; /* anything but digits, spaces and dashes: not a card number */
     for (size_t i = 0; i < raw.len; i++)
         if (isdigit((unsigned char)raw.data[i]))
             buf_append(&digits, &raw.data[i], 1);
         else if (raw.data[i] != ' ' && raw.data[i] != '-')
-            digits.len = 0, raw.len = i; /* not a number: fails below */
+            junk = 1;
     buf_free(&raw);
-    const char *num = digits.data ? digits.data : "";
+    const char *num = digits.data && !junk ? digits.data : "";
     snprintf(r->last4, sizeof(r->last4), "%s", strlen(num) >= 4 ? num + strlen(num) - 4 : num);
     if (method_param_long(c, "creditCardDetails.expMonth", &month) == -2 ||
         method_param_long(c, "creditCardDetails.expYear", &year) == -2) {
@@ -194,43 +195,45 @@ item_pax(const struct store_item *it)
     return n;
 }
 
-/* Takes (sign 1) or gives back (sign -1) the seats and stock of items. Taking is all or nothing:
- * on a shortage what was taken is given back and the call fails with 50, 40 or 41. */
+/* Gives back what give holds and takes what take needs, all or nothing (inventory_swap); on a
+ * shortage fails the call with 50, 40 or 41 naming what ran out, or 53 when the catalogue no
+ * longer has an item. */
 static int
-move_inventory(struct method_call *c, const struct store_item *items, size_t n, int sign)
+swap_inventory(struct method_call *c, const struct store_item *give, size_t ngive,
+               const struct store_item *take, size_t ntake)
 {
-    for (size_t i = 0; i < n; i++) {
-        const struct store_item *it = &items[i];
-        int left = 0, rc = 0;
-        if (it->kind == ITEM_ACTIVITY) {
-            const struct cat_activity *a = catalogue_activity(c->catalogue, it->ref_id);
-            const struct cat_departure *d = a ? catalogue_departure(a, it->time) : NULL;
-            if (d)
-                rc = inventory_take_seats(c->store, a, it->day, c->today, d, sign * item_pax(it),
-                                          &left);
-            if (rc < 0) {
-                char date[DATE_TEXT], t[9];
-                date_format(it->day, date);
-                date_format_time(it->time, t);
-                move_inventory(c, items, i, -1);
-                method_fail(c, "sold-out", MERR_ACTIVITY_SOLDOUT,
-                            "Sold out meanwhile: %s on %s at %s has %d seat%s left for %d", a->name,
-                            date, t, left, left == 1 ? "" : "s", item_pax(it));
-                return -1;
-            }
-        } else if (it->kind == ITEM_PRODUCT) {
-            const struct cat_product *p = catalogue_product(c->catalogue, it->ref_id);
-            if (p)
-                rc = inventory_take_stock(c->store, p, sign * it->quantity, &left);
-            if (rc < 0) {
-                move_inventory(c, items, i, -1);
-                method_fail(c, "sold-out", left ? MERR_PRODUCT_NOINVENTORY : MERR_PRODUCT_SOLDOUT,
-                            "Sold out meanwhile: %d %s left for %d", left, p->name, it->quantity);
-                return -1;
-            }
-        }
+    size_t i = 0;
+    int left = 0;
+    if (inventory_swap(c->store, c->catalogue, c->today, give, ngive, take, ntake, &i, &left) == 0)
+        return 0;
+    const struct store_item *it = &take[i];
+    if (left < 0) {
+        method_fail(c, "no-data", MERR_ACTIVITY_NODATA,
+                    "Item %ld of the cart is no longer in the catalogue: remove it",
+                    it->cart_item_id);
+    } else if (it->kind == ITEM_PRODUCT) {
+        const struct cat_product *p = catalogue_product(c->catalogue, it->ref_id);
+        method_fail(c, "sold-out", left ? MERR_PRODUCT_NOINVENTORY : MERR_PRODUCT_SOLDOUT,
+                    "Sold out meanwhile: %d %s left for %d", left, p->name, it->quantity);
+    } else {
+        const struct cat_activity *a = catalogue_activity(c->catalogue, it->ref_id);
+        char date[DATE_TEXT], t[9];
+        date_format(it->day, date);
+        date_format_time(it->time, t);
+        method_fail(c, "sold-out", MERR_ACTIVITY_SOLDOUT,
+                    "Sold out meanwhile: %s on %s at %s has %d left for this item (%d guests)",
+                    a->name, date, t, left, item_pax(it));
     }
-    return 0;
+    return -1;
+}
+
+static int
+booking_conflict(struct method_call *c, long number)
+{
+    method_fail(c, "conflict", MERR_GENERAL,
+                "Booking %ld was changed by another request meanwhile: read it and try again",
+                number);
+    return -1;
 }
 
 /* The booking model: what searches, manifests and payments show of a booking. */
@@ -365,61 +368,76 @@ pay_cart(struct method_call *c)
     struct store_booking old = {0};
     if (cart.loaded_booking && store_booking_get(c->store, cart.loaded_booking, &old) != STORE_OK)
         cart.loaded_booking = 0;
-    long already = cart.loaded_booking ? old.paid : 0;
+    /* A changed booking owes only the difference: what was paid and what a gift covered count. */
+    long already = cart.loaded_booking ? old.paid + old.gift : 0;
     long due = t.balance > already ? t.balance - already : 0;
     if (check_payment(c, due, &method, &amount, &card) < 0)
         return "error";
-    /* A changed booking gives its seats back first, so it may keep them. */
-    if (cart.loaded_booking && !old.cancelled)
-        move_inventory(c, old.items, old.nitems, -1);
-    if (move_inventory(c, cart.items, cart.nitems, 1) < 0) {
-        if (cart.loaded_booking && !old.cancelled)
-            move_inventory(c, old.items, old.nitems, 1);
+    /* Claim the cart first: two payments of one cart cannot both go through. */
+    struct store_cart claimed = cart;
+    claimed.nitems = 0;
+    claimed.promo_code[0] = claimed.gift_code[0] = '\0';
+    claimed.loaded_booking = 0;
+    if (cart_save(c, &claimed) < 0)
         return "error";
-    }
-    if (t.gift &&
-        store_gift_take(c->store, cart.gift_code, t.gift,
-                        catalogue_gift(c->catalogue, cart.gift_code)->cents) != STORE_OK) {
-        move_inventory(c, cart.items, cart.nitems, -1);
-        return method_fail(c, "bad-gift", MERR_GENERAL,
-                           "Gift certificate no longer holds %ld.%02ld", t.gift / 100,
-                           t.gift % 100);
+    const struct store_item *old_items = cart.loaded_booking && !old.cancelled ? old.items : NULL;
+    size_t nold = old_items ? old.nitems : 0;
+    const char *failed = NULL;
+    const struct cat_gift *gift = t.gift ? catalogue_gift(c->catalogue, cart.gift_code) : NULL;
+    if (swap_inventory(c, old_items, nold, cart.items, cart.nitems) < 0) {
+        failed = "error";
+    } else if (gift && store_gift_take(c->store, gift->code, t.gift, gift->cents) != STORE_OK) {
+        swap_inventory(c, cart.items, cart.nitems, old_items, nold);
+        failed =
+            method_fail(c, "bad-gift", MERR_GENERAL, "Gift certificate no longer holds %ld.%02ld",
+                        t.gift / 100, t.gift % 100);
     }
     struct store_booking b = cart.loaded_booking ? old : (struct store_booking){0};
-    snprintf(b.owner, sizeof(b.owner), "%s", c->partner->token);
-    if (!cart.loaded_booking)
-        b.created = c->now;
-    b.customer = cart.customer;
-    memcpy(b.notes, cart.notes, sizeof(b.notes));
-    memcpy(b.items, cart.items, sizeof(b.items));
-    b.nitems = cart.nitems;
-    for (size_t i = 0; i < b.nitems; i++)
-        pricing_item(c->catalogue, &b.items[i], &b.items[i].cents, &b.items[i].tax_cents);
-    b.subtotal = t.subtotal;
-    b.discount = t.discount;
-    b.tax = t.tax;
-    b.total = t.total;
-    b.gift += t.gift;
-    b.paid = already + amount;
-    b.cancelled = 0;
-    b.payment_method = (int)method;
-    snprintf(b.promo_code, sizeof(b.promo_code), "%s", cart.promo_code);
-    snprintf(b.gift_code, sizeof(b.gift_code), "%s", cart.gift_code);
-    snprintf(b.card_last4, sizeof(b.card_last4), "%s", card.last4);
-    int rc =
-        cart.loaded_booking ? store_booking_put(c->store, &b) : store_booking_add(c->store, &b);
-    if (rc != STORE_OK) {
-        move_inventory(c, cart.items, cart.nitems, -1);
-        return method_fail(c, "general", MERR_GENERAL, "The booking could not be stored");
+    if (!failed) {
+        snprintf(b.owner, sizeof(b.owner), "%s", c->partner->token);
+        if (!cart.loaded_booking)
+            b.created = c->now;
+        b.customer = cart.customer;
+        memcpy(b.notes, cart.notes, sizeof(b.notes));
+        memcpy(b.items, cart.items, sizeof(b.items));
+        b.nitems = cart.nitems;
+        for (size_t i = 0; i < b.nitems; i++)
+            pricing_item(c->catalogue, &b.items[i], &b.items[i].cents, &b.items[i].tax_cents);
+        b.subtotal = t.subtotal;
+        b.discount = t.discount;
+        b.tax = t.tax;
+        b.total = t.total;
+        b.gift += t.gift;
+        b.paid += amount;
+        b.cancelled = 0;
+        b.payment_method = (int)method;
+        snprintf(b.promo_code, sizeof(b.promo_code), "%s", cart.promo_code);
+        snprintf(b.gift_code, sizeof(b.gift_code), "%s", cart.gift_code);
+        snprintf(b.card_last4, sizeof(b.card_last4), "%s", card.last4);
+        int rc =
+            cart.loaded_booking ? store_booking_put(c->store, &b) : store_booking_add(c->store, &b);
+        if (rc != STORE_OK) {
+            swap_inventory(c, cart.items, cart.nitems, old_items, nold);
+            if (gift)
+                store_gift_take(c->store, gift->code, -t.gift, gift->cents);
+            failed = rc == STORE_CONFLICT ? (booking_conflict(c, b.number), "conflict")
+                                          : method_fail(c, "general", MERR_GENERAL,
+                                                        "The booking could not be stored");
+        }
+    }
+    if (failed) {
+        /* Nothing was sold: the cart gets its items back. */
+        struct store_cart back;
+        if (store_cart_get(c->store, cart.id, cart.owner, c->now, &back) == STORE_OK) {
+            cart.revision = back.revision;
+            store_cart_put(c->store, &cart, c->now);
+        }
+        return failed;
     }
     if (!cart.loaded_booking) {
         snprintf(b.transaction_id, sizeof(b.transaction_id), "ZM-%ld-1", b.number);
         store_booking_put(c->store, &b);
     }
-    cart.nitems = 0;
-    cart.promo_code[0] = cart.gift_code[0] = '\0';
-    cart.loaded_booking = 0;
-    store_cart_put(c->store, &cart, c->now);
     struct model_node *info = model_add(c->model, NULL, "booking");
     model_setf(c->model, info, "bookingId", "%ld", b.number);
     model_set(c->model, info, "bookingReference", b.reference);
@@ -428,6 +446,13 @@ pay_cart(struct method_call *c)
     transaction_view(c, &b, amount, &card, method);
     buf_printf(&c->message, "Booking Processed");
     return "";
+}
+
+/* A booking belongs to the partner that made it; the demo's starting bookings to everyone. */
+static int
+booking_visible(const struct method_call *c, const struct store_booking *b)
+{
+    return !b->owner[0] || strcmp(b->owner, c->partner->token) == 0;
 }
 
 /* zapiMethod/bookingNumber (or bookingId) of an existing booking: 0, or -1 after failing. */
@@ -444,7 +469,8 @@ load_booking(struct method_call *c, struct store_booking *b)
         method_fail(c, "bad-parameter", MERR_FILTER, "zapiMethod/bookingNumber is missing");
         return -1;
     }
-    if (store_booking_get(c->store, number, b) != STORE_OK) {
+    if (store_booking_get(c->store, number, b) != STORE_OK || !booking_visible(c, b)) {
+        /* Another partner's booking is as good as none: its guests are not this partner's. */
         method_fail(c, "no-booking", MERR_GENERAL, "No booking with bookingNumber %ld", number);
         return -1;
     }
@@ -476,7 +502,8 @@ single_transaction(struct method_call *c)
     b.paid += amount;
     b.payment_method = (int)method;
     snprintf(b.card_last4, sizeof(b.card_last4), "%s", card.last4);
-    store_booking_put(c->store, &b);
+    if (store_booking_put(c->store, &b) != STORE_OK)
+        return booking_conflict(c, b.number), "conflict";
     struct model_node *info = model_add(c->model, NULL, "booking");
     model_setf(c->model, info, "bookingId", "%ld", b.number);
     model_set(c->model, info, "bookingReference", b.reference);
@@ -493,13 +520,14 @@ struct search {
     long type;
     const char *text;
     int include_cancelled;
+    const char *owner; /* the calling partner: other partners' bookings are not found */
 };
 
 static int
 search_match(const struct store_booking *b, void *ctx)
 {
     const struct search *s = ctx;
-    if (b->cancelled && !s->include_cancelled)
+    if ((b->cancelled && !s->include_cancelled) || (b->owner[0] && strcmp(b->owner, s->owner)))
         return 0;
     switch (s->type) {
     case 101:
@@ -553,6 +581,7 @@ search_bookings(struct method_call *c)
     method_param(c, "includeCancelled", &inc);
     s.text = text.data;
     s.include_cancelled = inc.len && (!strcasecmp(inc.data, "true") || !strcmp(inc.data, "1"));
+    s.owner = c->partner->token;
     const char *outcome = list_bookings(c, &s);
     buf_free(&text);
     buf_free(&inc);
@@ -567,7 +596,7 @@ search_by_number(struct method_call *c)
         return "error";
     char number[32];
     snprintf(number, sizeof(number), "%ld", b.number);
-    struct search s = {101, number, 1};
+    struct search s = {101, number, 1, c->partner->token};
     return list_bookings(c, &s);
 }
 
@@ -580,10 +609,15 @@ cancel_booking(struct method_call *c)
     if (b.cancelled)
         return method_fail(c, "inactive", MERR_INACTIVE, "Booking %ld is already cancelled",
                            b.number);
-    move_inventory(c, b.items, b.nitems, -1);
     b.cancelled = 1;
     b.cancelled_at = c->now;
-    store_booking_put(c->store, &b);
+    /* Marked first, given back after: of two cancels racing, only one gives the seats back. */
+    if (store_booking_put(c->store, &b) != STORE_OK)
+        return booking_conflict(c, b.number), "conflict";
+    swap_inventory(c, b.items, b.nitems, NULL, 0);
+    const struct cat_gift *g = b.gift ? catalogue_gift(c->catalogue, b.gift_code) : NULL;
+    if (g)
+        store_gift_take(c->store, g->code, -b.gift, g->cents); /* the certificate gets it back */
     booking_view(c, model_add(c->model, NULL, "bookings"), "booking", &b);
     buf_printf(&c->message, "Booking has been cancelled");
     return "";
@@ -712,7 +746,8 @@ check_in(struct method_call *c)
     if (!n)
         return method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "Booking %ld holds no activity %ld",
                            b.number, activity);
-    store_booking_put(c->store, &b);
+    if (store_booking_put(c->store, &b) != STORE_OK)
+        return booking_conflict(c, b.number), "conflict";
     booking_view(c, model_add(c->model, NULL, "bookings"), "booking", &b);
     buf_printf(&c->message, "Checked in");
     return "";
@@ -722,6 +757,7 @@ check_in(struct method_call *c)
 
 struct guest_query {
     const char *text;
+    const char *owner;
 };
 
 static int
@@ -729,6 +765,8 @@ guest_match(const struct store_booking *b, void *ctx)
 {
     const struct guest_query *q = ctx;
     char full[2 * STORE_TEXT + 2];
+    if (b->owner[0] && strcmp(b->owner, q->owner) != 0)
+        return 0;
     snprintf(full, sizeof(full), "%s %s", b->customer.first_name, b->customer.last_name);
     return strcasestr(full, q->text) || !strcasecmp(b->customer.email, q->text) ||
            (q->text[0] && strstr(b->customer.phone, q->text));
@@ -752,7 +790,7 @@ guests_lookup(struct method_call *c)
         buf_free(&q);
         return method_fail(c, "general", MERR_GENERAL, "Out of memory");
     }
-    struct guest_query gq = {q.data};
+    struct guest_query gq = {q.data, c->partner->token};
     size_t total = store_booking_find(c->store, guest_match, &gq, found, SEARCH_MAX);
     size_t n = total < SEARCH_MAX ? total : SEARCH_MAX;
     struct model_node *list = model_add(c->model, NULL, "guests");

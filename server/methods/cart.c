@@ -15,7 +15,11 @@
 static int
 cart_error(struct method_call *c, int rc, const char *id)
 {
-    if (rc == STORE_NOT_YOURS)
+    if (rc == STORE_CONFLICT)
+        method_fail(c, "conflict", MERR_GENERAL,
+                    "Cart %.40s was changed by another request meanwhile: read it and try again",
+                    id);
+    else if (rc == STORE_NOT_YOURS)
         method_fail(c, "no-cart", MERR_GENERAL,
                     "Cart %.40s belongs to another API partner: use a cart your token created", id);
     else
@@ -43,8 +47,8 @@ cart_load(struct method_call *c, struct store_cart *cart)
     return rc == STORE_OK ? 0 : -1;
 }
 
-static int
-cart_save(struct method_call *c, const struct store_cart *cart)
+int
+cart_save(struct method_call *c, struct store_cart *cart)
 {
     int rc = store_cart_put(c->store, cart, c->now);
     return rc == STORE_OK ? 0 : cart_error(c, rc, cart->id);
@@ -112,18 +116,31 @@ new_item(struct method_call *c, struct store_cart *cart, enum store_item_kind ki
     return it;
 }
 
-/* Seats this cart already holds at a departure (so two adds cannot promise the same seat). */
 static int
-seats_in_cart(const struct store_cart *cart, long activity_id, long day, int time)
+seats_in(const struct store_item *items, size_t n, long activity_id, long day, int time)
 {
-    int n = 0;
-    for (size_t i = 0; i < cart->nitems; i++) {
-        const struct store_item *it = &cart->items[i];
+    int seats = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_item *it = &items[i];
         if (it->kind == ITEM_ACTIVITY && it->ref_id == activity_id && it->day == day &&
             it->time == time)
             for (int t = 0; t < PAX_TYPES; t++)
-                n += it->pax[t];
+                seats += it->pax[t];
     }
+    return seats;
+}
+
+/* Seats this cart already holds at a departure (so two adds cannot promise the same seat),
+ * less those its loaded booking holds already (they come back when the change is paid). */
+static int
+seats_in_cart(struct method_call *c, const struct store_cart *cart, long activity_id, long day,
+              int time)
+{
+    int n = seats_in(cart->items, cart->nitems, activity_id, day, time);
+    struct store_booking b;
+    if (cart->loaded_booking && store_booking_get(c->store, cart->loaded_booking, &b) == 0 &&
+        !b.cancelled)
+        n -= seats_in(b.items, b.nitems, activity_id, day, time);
     return n;
 }
 
@@ -216,6 +233,13 @@ activity_options(struct method_call *c, const struct cat_activity *a, struct sto
                         e ? (long)e->stock : id);
             return -1;
         }
+        int left = inventory_equipment_left(c->store, a, it->day, it->time, e);
+        if (left < qty) {
+            method_fail(c, "sold-out", MERR_ACTIVITY_SOLDOUT,
+                        "Sold out: %d %s left at that departure for %ld requested", left, e->name,
+                        qty);
+            return -1;
+        }
         it->equipment_id = id;
         it->equipment_quantity = (int)qty;
     }
@@ -279,7 +303,7 @@ add_activity(struct method_call *c)
     if (check_pax_types(c, a->prices, a->nprices, pax, "Activity", a->id) < 0)
         return "error";
     int left = inventory_seats_left(c->store, a, day, c->today, d) -
-               seats_in_cart(&cart, a->id, day, d->time);
+               seats_in_cart(c, &cart, a->id, day, d->time);
     if (left < total) {
         char date[DATE_TEXT], t[9];
         date_format(day, date);
@@ -342,7 +366,7 @@ departure_with_seats(struct method_call *c, const struct store_cart *cart,
     for (size_t i = 0; i < a->ndepartures; i++) {
         const struct cat_departure *d = &a->departures[i];
         if (inventory_seats_left(c->store, a, day, c->today, d) -
-                seats_in_cart(cart, a->id, day, d->time) >=
+                seats_in_cart(c, cart, a->id, day, d->time) >=
             total)
             return d;
     }

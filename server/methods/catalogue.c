@@ -725,27 +725,7 @@ system_information(struct method_call *c)
     return "";
 }
 
-struct equipment_query {
-    long activity, day, equipment;
-    int time;
-};
-
-static int
-equipment_match(const struct store_booking *b, void *ctx)
-{
-    const struct equipment_query *q = ctx;
-    if (b->cancelled)
-        return 0;
-    for (size_t i = 0; i < b->nitems; i++) {
-        const struct store_item *it = &b->items[i];
-        if (it->kind == ITEM_ACTIVITY && it->ref_id == q->activity && it->day == q->day &&
-            it->time == q->time && it->equipment_id == q->equipment)
-            return 1;
-    }
-    return 0;
-}
-
-/* Rental equipment left at a departure: the catalogue's stock less what bookings hold. */
+/* Rental equipment left at a departure: the catalogue's stock less what bookings took. */
 static const char *
 equipment_availability(struct method_call *c)
 {
@@ -776,23 +756,13 @@ equipment_availability(struct method_call *c)
     struct model_node *list = model_add(m, n, "equipment");
     for (size_t i = 0; i < a->nequipment; i++) {
         const struct cat_equipment *e = &a->equipment[i];
-        struct equipment_query q = {a->id, day, e->id, time};
-        struct store_booking *found = malloc(STORE_MAX_LISTED * sizeof(*found));
-        size_t nb =
-            found ? store_booking_find(c->store, equipment_match, &q, found, STORE_MAX_LISTED) : 0;
-        int used = 0;
-        for (size_t k = 0; k < nb && k < STORE_MAX_LISTED; k++)
-            for (size_t j = 0; j < found[k].nitems; j++)
-                if (found[k].items[j].equipment_id == e->id && found[k].items[j].day == day &&
-                    found[k].items[j].time == time)
-                    used += found[k].items[j].equipment_quantity;
-        free(found);
         struct model_node *en = model_add(m, list, "item");
         model_setf(m, en, "equipmentId", "%ld", e->id);
         model_set(m, en, "equipmentName", e->name);
         set_money_pair(c, en, "price", e->cents);
         model_setf(m, en, "quantityTotal", "%d", e->stock);
-        model_setf(m, en, "quantityAvailable", "%d", e->stock - used > 0 ? e->stock - used : 0);
+        model_setf(m, en, "quantityAvailable", "%d",
+                   inventory_equipment_left(c->store, a, day, time, e));
     }
     buf_printf(&c->message, "Equipment availability");
     return "";

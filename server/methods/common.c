@@ -94,7 +94,12 @@ param_pax(struct method_call *c, int counts[PAX_TYPES])
     static const char *const containers[] = {"pax", "passengers", "requestedPassengers"};
     memset(counts, 0, PAX_TYPES * sizeof(int));
     int total = 0;
-    for (size_t k = 0; k < sizeof(containers) / sizeof(containers[0]); k++) {
+    /* The first container the request has is the party; the others are not added to it. */
+    size_t first = 0;
+    while (first + 1 < sizeof(containers) / sizeof(containers[0]) &&
+           !xml_child(c->req->method, containers[first]))
+        first++;
+    for (size_t k = first; k == first; k++) {
         for (int t = 0; t < PAX_TYPES; t++) {
             char path[64];
             long v = 0;

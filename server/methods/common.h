@@ -49,6 +49,8 @@ void totals_view(struct method_call *c, struct model_node *parent, const struct 
 
 /* Shared by cart.c and bookings.c. */
 int cart_load(struct method_call *c, struct store_cart *cart);
+/* Writes the cart back unless another request changed it meanwhile: 0, or -1 after failing. */
+int cart_save(struct method_call *c, struct store_cart *cart);
 void cart_totals(struct method_call *c, const struct store_cart *cart, struct pricing_totals *t);
 void cart_view(struct method_call *c, const struct store_cart *cart);
 
