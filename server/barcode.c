@@ -24,7 +24,8 @@ chunk(struct buf *out, const char type[4], const unsigned char *data, size_t len
     put32(head, (uint32_t)len);
     memcpy(head + 4, type, 4);
     uLong crc = crc32(0L, (const Bytef *)type, 4);
-    crc = crc32(crc, data, (uInt)len);
+    if (len) /* crc32() answers 0 for a NULL buffer, whatever crc it was given */
+        crc = crc32(crc, data, (uInt)len);
     put32(tail, (uint32_t)crc);
     return buf_append(out, head, 8) < 0 || buf_append(out, data, len) < 0 ||
                    buf_append(out, tail, 4) < 0
