@@ -89,10 +89,21 @@ def xml_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id
     if user_id is not None:
         parts.append("<zapiUserId>%s</zapiUserId>" % _xml_escape(user_id))
     parts.append("<zapiMethod><methodName>%s</methodName>" % _xml_escape(method))
-    for k, v in (params or {}).items():
-        parts.append("<%s>%s</%s>" % (k, _xml_escape(v), k))
+    _xml_params(parts, params or {})
     parts.append("</zapiMethod></request>")
     return "".join(parts).encode("utf-8")
+
+
+def _xml_params(parts, params):
+    """Elements of params: a dict value nests, a list value repeats its element."""
+    for k, v in params.items():
+        for item in (v if isinstance(v, list) else [v]):
+            if isinstance(item, dict):
+                parts.append("<%s>" % k)
+                _xml_params(parts, item)
+                parts.append("</%s>" % k)
+            else:
+                parts.append("<%s>%s</%s>" % (k, _xml_escape(item), k))
 
 
 def json_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
@@ -506,6 +517,14 @@ class MockServer:
                 conn.close()
                 raise
 
+    def admin(self, method, path, body=None, headers=None, conn=None, fresh=False):
+        """One admin call; path is relative to /__admin/. A dict body is sent as JSON."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode("utf-8")
+        return self.post(body, content_type="application/json" if body is not None else None,
+                         path="/__admin/" + path, headers=headers, conn=conn, method=method,
+                         fresh=fresh)
+
     def post_xml(self, method, params=None, conn=None, **kw):
         return self.post(xml_request(method, params, **kw), "application/xml", conn=conn)
 
@@ -610,3 +629,176 @@ def run_binary(args, env=None, timeout=STOP_TIMEOUT, cwd=None):
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookings: the partner's side of a booking journey (tests/e2e/test_booking.py,
+# scripts/bench_journeys.py).
+
+# Payment sandbox cards (fixtures/catalogue.xml <testCard>): number -> transactionErrorCode.
+TEST_CARDS = {
+    "4111111111111111": 0, "5555555555554444": 0, "378282246310005": 0,
+    "4000000000000002": 2, "4000000000009995": 3, "4000000000000069": 4,
+    "4000000000000119": 5,
+}
+
+
+def card(number="4111111111111111", exp_month=12, exp_year=2030, csv="123"):
+    """creditCardDetails for payment method 2000."""
+    return {"nameOnCard": "Ada Lovelace", "number": number, "expMonth": exp_month,
+            "expYear": exp_year, "csv": csv, "cardType": "Visa"}
+
+
+def server_day(offset=0):
+    """YYYY-MM-DD of the server's today (UTC) plus offset days."""
+    import datetime
+    d = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)
+    return d.isoformat()
+
+
+class ZapiMethodError(AssertionError):
+    def __init__(self, method, response, answer):
+        self.method, self.response, self.answer = method, response, answer
+        self.code = int(response.get("methodErrorCode") or -1)
+        super().__init__("%s answered methodErrorCode %s: %s (%r)" % (
+            method, response.get("methodErrorCode"), response.get("methodErrorMessage"),
+            answer))
+
+
+class BookingClient:
+    """Calls ZAPI as a partner does, over one connection (keep-alive), in XML or JSON; in JSON
+    ids go as numbers (ids="int") or strings (ids="str"). call() answers the methodResponse
+    dict; expect() raises ZapiMethodError unless methodErrorCode is the one expected."""
+
+    ID_PARAMS = ("activityId", "productId", "packageId", "bookingId", "bookingNumber",
+                 "searchType", "paymentMethodType")
+
+    def __init__(self, post, fmt="json", ids="int"):
+        self.post, self.fmt, self.ids = post, fmt, ids
+
+    @classmethod
+    def over(cls, server, conn=None, **kw):
+        """A client of a MockServer (conn: its own connection; default the harness's)."""
+        def post(body, content_type):
+            return server.post(body, content_type, conn=conn)
+        return cls(post, **kw)
+
+    def _id(self, v):
+        if self.fmt == "json" and self.ids == "int" and str(v).isdigit():
+            return int(v)
+        return str(v)
+
+    def call(self, method, params=None, **envelope):
+        params = {k: (self._id(v) if k in self.ID_PARAMS else v)
+                  for k, v in (params or {}).items()}
+        if self.fmt == "json":
+            for k in ("account_id", "user_id"):
+                envelope.setdefault(k, self._id(ACCOUNT_ID if k == "account_id" else USER_ID))
+            r = self.post(json_request(method, params, **envelope), "application/json")
+        else:
+            r = self.post(xml_request(method, params, **envelope), "application/xml")
+        if r.status != 200:
+            raise AssertionError("%s: HTTP %d %r" % (method, r.status, r.body[:300]))
+        z = r.zapi()
+        if z.get("error") != "0":
+            raise AssertionError("%s: ZAPI error %s %r" % (method, z.get("error"), r.body[:300]))
+        self.last = r
+        return z["methodResponse"]
+
+    def expect(self, code, method, params=None, **envelope):
+        m = self.call(method, params, **envelope)
+        if m.get("methodErrorCode") != str(code):
+            raise ZapiMethodError(method, m, self.last.body[:600])
+        return m
+
+    def create_cart(self):
+        return self.expect(0, "zapiCreateUniqueCartSession")["cart"]["cartId"]
+
+    def add_activity(self, cart, activity, date, time=None, adults=2, code=0, **pax):
+        p = {"cartId": cart, "activityId": activity, "activityDate": date,
+             "pax": dict({"adults": adults} if adults else {}, **pax)}
+        if time:
+            p["activityTime"] = time
+        return self.expect(code, "zapiAddActivityToCart", p)
+
+    def set_customer(self, cart, first="Ada", last="Lovelace", email="ada@example.com", code=0):
+        return self.expect(code, "zapiUpdateCustomerDetailsToCart",
+                           {"cartId": cart, "firstName": first, "lastName": last,
+                            "email": email})
+
+    def pay(self, cart, method_type=2000, code=0, number="4111111111111111", **extra):
+        p = {"cartId": cart, "paymentMethodType": method_type}
+        if method_type == 2000:
+            p["creditCardDetails"] = card(number)
+        p.update(extra)
+        return self.expect(code, "zapiProcessCartWithPayment", p)
+
+    def search(self, search_type, text, code=0, **extra):
+        p = {"searchType": search_type, "searchText": text}
+        p.update(extra)
+        return self.expect(code, "zapiSearchBookings", p)
+
+    def cancel(self, number, code=0):
+        return self.expect(code, "zapiBookings_CancelBooking", {"bookingNumber": number})
+
+    def seats_left(self, activity, date, time):
+        m = self.expect(0, "zapiCheckActivityInventoryByDate",
+                        {"activityId": activity, "activityDate": date})
+        times = m["activityTimes"]["activityTime"]
+        for t in (times if isinstance(times, list) else [times]):
+            if t["activityTimeStart"] == time:
+                return int(t["activityTimeSpotsRemaining"])
+        raise AssertionError("no departure %s in %r" % (time, m))
+
+
+def as_list(v):
+    """A ZAPI list node's items: one item comes as a dict (XML), several as a list."""
+    if v in ("", None, {}):
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def png_to_pgm(data):
+    """An 8-bit greyscale or RGB PNG (non-interlaced) as a binary PGM, with zlib alone: for
+    decoding barcodes with zbarimg."""
+    import struct
+    import zlib
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if zlib.crc32(kind + body) != struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]:
+            raise ValueError("bad CRC in %r" % kind)
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    width, height, depth, ctype, _, _, interlace = ihdr
+    if depth != 8 or ctype not in (0, 2) or interlace:
+        raise ValueError("unsupported PNG: depth %d colour type %d" % (depth, ctype))
+    bpp = 1 if ctype == 0 else 3
+    raw, stride = zlib.decompress(idat), width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line) if bpp == 1 else bytes(line[0::3]))
+        prev = line
+    return b"P5\n%d %d\n255\n" % (width, height) + b"".join(rows)
