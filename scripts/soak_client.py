@@ -172,6 +172,9 @@ def mib(kb):
 def report(args):
     wrk = json.load(open(args.wrk_json))
     fr = json.load(open(args.fresh))
+    jr = json.load(open(args.journeys)).get("mixed") if args.journeys else None
+    jr = jr or {"journeys": 0, "pings": 0, "failures": 0, "requests": 0, "connections": 0,
+                "seconds": 0, "errors": []}
     before = json.load(open(args.metrics_before))
     after = json.load(open(args.metrics_after))
     samples = []
@@ -186,7 +189,7 @@ def report(args):
             fails.append(what)
 
     duration = args.duration
-    client = wrk["requests"] + fr["requests"]
+    client = wrk["requests"] + fr["requests"] + jr["requests"]
     server = after["requests"] - before["requests"]
     hs_ok = after["handshakes_ok"] - before["handshakes_ok"]
     hs_failed = after["handshakes_failed"] - before["handshakes_failed"]
@@ -197,7 +200,12 @@ def report(args):
     print("== figures")
     print("  duration                 %.1f s (%d wrk rounds)" % (duration, wrk["rounds"]))
     print("  requests, client side    %d = %d keep-alive (wrk) + %d on fresh TLS connections"
-          % (client, wrk["requests"], fr["requests"]))
+          " + %d of booking journeys and their pings"
+          % (client, wrk["requests"], fr["requests"], jr["requests"]))
+    if jr["seconds"]:
+        print("  booking journeys         %d (%.1f/s) and %d pings (%.1f/s) beside them, %d failed"
+              % (jr["journeys"], jr["journeys"] / jr["seconds"], jr["pings"],
+                 jr["pings"] / jr["seconds"], jr["failures"]))
     print("  requests, server metrics %d (admin requests of the script left out)" % server)
     print("  throughput               %.0f req/s overall" % (client / duration))
     print("  keep-alive statuses      %s" % ", ".join(
@@ -226,6 +234,12 @@ def report(args):
     if samples:
         print("  RSS at start / end       %s / %s (%d samples)"
               % (mib(samples[0][1]), mib(samples[-1][1]), len(samples)))
+    # Under load: "start" once the first quarter is over (connections open, bounded state
+    # filled), "end" the last sample before the load stopped.
+    loaded = [kb for t, kb in samples if t0 + q <= t <= t1]
+    if loaded:
+        print("  RSS under load           %s after the first quarter, %s at the end (%+.1f%%)"
+              % (mib(loaded[0]), mib(loaded[-1]), 100.0 * (loaded[-1] - loaded[0]) / loaded[0]))
     if fr["error_samples"]:
         print("  fresh-conn error samples " + "; ".join(fr["error_samples"]))
 
@@ -251,7 +265,8 @@ def report(args):
     # handshake" per round, and one connection more than -c.
     check(hs_failed <= wrk["rounds"],
           "failed handshakes only wrk's address probes (%d, rounds %d)" % (hs_failed, wrk["rounds"]))
-    want_conns = wrk["rounds"] * (wrk["connections"] + 1) + fr["connections"] + 1
+    want_conns = (wrk["rounds"] * (wrk["connections"] + 1) + fr["connections"] + 1
+                  + jr["connections"])
     check(conns == want_conns, "connections accepted = wrk's + fresh + metrics (%d, want %d): "
           "no keep-alive connection dropped" % (conns, want_conns))
     check(throttled > 0 and wrk["statuses"].get("503", 0) > 0, "throttled partner got 503s")
@@ -273,6 +288,15 @@ def report(args):
               % (mib(q4), mib(q2), mib(limit)))
     else:
         check(False, "RSS samples in the second and last quarters")
+    if loaded:
+        check(loaded[-1] <= loaded[0] * 1.2, "RSS flat under load: end within 20%% of start "
+              "(%s, %s)" % (mib(loaded[0]), mib(loaded[-1])))
+    if args.journeys:
+        check(jr["journeys"] > 0 and jr["failures"] == 0,
+              "booking journeys: some done, none failed (%d, %d)" % (jr["journeys"],
+                                                                    jr["failures"]))
+        for e in jr["errors"]:
+            print("    journey failure: %s" % e)
     check(args.server_alive, "server still running at the end")
     print("== verdict")
     if fails:
@@ -300,6 +324,7 @@ def main():
     for a in ("--wrk-json", "--fresh", "--rss", "--metrics-before", "--metrics-after"):
         r.add_argument(a, required=True)
     r.add_argument("--duration", type=float, required=True)
+    r.add_argument("--journeys", help="bench_journeys.py --json output (optional)")
     r.add_argument("--load-start", type=float, required=True)
     r.add_argument("--load-end", type=float, required=True)
     r.add_argument("--min-requests", type=int, default=1000000)
