@@ -318,6 +318,8 @@ check_payment(struct method_call *c, long due, long *method, long *amount, struc
     }
     if (*amount < 0)
         *amount = due;
+    if (due == 0 && *amount == 0)
+        return 0; /* a gift certificate covered it all: nothing to charge, no card needed */
     if (*amount == 0 && due > 0) {
         method_fail(c, "bad-transaction", MERR_TRANSACTION,
                     "zapiMethod/transactionAmount is 0: only payment method 2003 (to be paid) pays "
