@@ -258,8 +258,10 @@ int
 template_check(const xmlNode *root, const char *const *namespaces, struct buf *err)
 {
     struct check_scope sc = {.n = 0};
-    if (root && root->type == XML_ELEMENT_NODE && xmlHasProp(root, (const xmlChar *)"each")) {
-        buf_printf(err, "line %d: each= cannot repeat <%s>: an answer has one root element",
+    /* The root is the answer: it is there exactly once, never repeated nor dropped. */
+    if (root && root->type == XML_ELEMENT_NODE &&
+        (xmlHasProp(root, (const xmlChar *)"each") || xmlHasProp(root, (const xmlChar *)"if"))) {
+        buf_printf(err, "line %d: each= and if= cannot be on <%s>: an answer has one root element",
                    (int)xmlGetLineNo(root), (const char *)root->name);
         return -1;
     }

@@ -611,10 +611,12 @@ END_TEST
 
 START_TEST(test_each_on_root)
 {
-    /* A document has one root: each= on it is refused at load, and rendering one anyway makes
-     * one root without orphaning (leaking) others; if= dropping it renders nothing. */
+    /* A document has one root: each= or if= on it is refused at load (if= could drop it: an
+     * empty answer); rendering each= anyway makes one root without orphaning (leaking) others,
+     * and an if= dropping it renders nothing. */
     assert_list_check_fails("<r\n each=\"k in catalog.categories\"/>",
-                            "each= cannot repeat <r>: an answer has one root element");
+                            "each= and if= cannot be on <r>: an answer has one root element");
+    assert_list_check_fails("<r if=\"flags.one\"/>", "each= and if= cannot be on <r>");
     struct model m;
     build_model(&m);
     xmlDoc *doc = read_xml("<r if=\"flags.zero\"><a/></r>");
