@@ -9,6 +9,9 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BUILD_PACKAGES=(build-essential cmake pkg-config libevent-dev libmbedtls-dev libxml2-dev
     libhttp-parser-dev libjansson-dev libzint-dev zlib1g-dev check python3 curl openssl
     ca-certificates zbar-tools)
+# Interpreters of the partner clients in tests/clients (e2e.test_clients).
+# shellcheck disable=SC2034
+CLIENT_PACKAGES=(ruby nodejs php-cli php-curl)
 
 missing_packages() {
     local p

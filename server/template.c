@@ -258,6 +258,13 @@ int
 template_check(const xmlNode *root, const char *const *namespaces, struct buf *err)
 {
     struct check_scope sc = {.n = 0};
+    /* The root is the answer: it is there exactly once, never repeated nor dropped. */
+    if (root && root->type == XML_ELEMENT_NODE &&
+        (xmlHasProp(root, (const xmlChar *)"each") || xmlHasProp(root, (const xmlChar *)"if"))) {
+        buf_printf(err, "line %d: each= and if= cannot be on <%s>: an answer has one root element",
+                   (int)xmlGetLineNo(root), (const char *)root->name);
+        return -1;
+    }
     return root ? check_one(root, namespaces, &sc, err) : 0;
 }
 
@@ -406,12 +413,19 @@ emit_one(struct render *r, const xmlNode *n, xmlNode *parent)
         if (parse_each((const char *)each, var, sizeof(var), path, sizeof(path)) == 0)
             list = resolve(r, path, &found);
         const struct scope *saved = r->scope;
+        /* The root is made once at most (template_check refuses each= on it): a second
+         * xmlDocSetRootElement would orphan the first. */
+        int made = 0;
         for (const struct model_node *it = list ? list->first : NULL; it && rc == 0;
              it = it->next) {
+            if (!parent && made)
+                break;
             struct scope s = {.var = var, .item = it, .up = saved};
             r->scope = &s;
-            if (!cond || truthy(r, (const char *)cond))
+            if (!cond || truthy(r, (const char *)cond)) {
                 rc = emit_element(r, n, parent);
+                made = 1;
+            }
             r->scope = saved;
         }
     }

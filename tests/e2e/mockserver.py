@@ -12,6 +12,7 @@ Environment:
   ZAPI_SOURCE_DIR   the repository root (default: two directories above this file)
 """
 
+import datetime
 import http.client
 import json
 import os
@@ -75,40 +76,59 @@ def _xml_escape(s):
     return (str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def xml_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
-                declaration=False):
-    """A ZAPI XML envelope. A None token/account_id/user_id leaves that element out."""
-    parts = []
-    if declaration:
-        parts.append('<?xml version="1.0" encoding="utf-8"?>\n')
-    parts.append("<request>")
-    if token is not None:
-        parts.append("<zapiToken>%s</zapiToken>" % _xml_escape(token))
-    if account_id is not None:
-        parts.append("<zapiAccountId>%s</zapiAccountId>" % _xml_escape(account_id))
-    if user_id is not None:
-        parts.append("<zapiUserId>%s</zapiUserId>" % _xml_escape(user_id))
-    parts.append("<zapiMethod><methodName>%s</methodName>" % _xml_escape(method))
-    _xml_params(parts, params or {})
-    parts.append("</zapiMethod></request>")
-    return "".join(parts).encode("utf-8")
-
-
-def _xml_params(parts, params):
-    """Elements of params: a dict value nests, a list value repeats its element."""
+def _xml_params(parts, params, typed):
+    """Appends params as elements: a dict value nests, a list repeats the element. typed adds
+    Rails-style attributes: type="integer" / type="boolean", nil="true" for None."""
     for k, v in params.items():
         for item in (v if isinstance(v, list) else [v]):
             if isinstance(item, dict):
                 parts.append("<%s>" % k)
-                _xml_params(parts, item)
+                _xml_params(parts, item, typed)
                 parts.append("</%s>" % k)
+            elif item is None:
+                parts.append('<%s nil="true"/>' % k if typed else "<%s/>" % k)
+            elif typed and isinstance(item, bool):
+                parts.append('<%s type="boolean">%s</%s>' % (k, str(item).lower(), k))
+            elif typed and isinstance(item, int):
+                parts.append('<%s type="integer">%d</%s>' % (k, item, k))
             else:
                 parts.append("<%s>%s</%s>" % (k, _xml_escape(item), k))
 
 
+def xml_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
+                declaration=False, top=None, typed=False):
+    """A ZAPI XML envelope. A None token/account_id/user_id leaves that element out; top holds
+    more top-level elements (zapiUsername, zapiPassword of the logins). Param values may be
+    dicts (nested elements) or lists (repeated elements).
+
+    typed=True writes it the way a Rails client does (../shared/zapi-notes.md): the <?xml?>
+    header, token then user id then account id, ids as <zapiUserId type="integer">, booleans
+    type="boolean", None as nil="true", whitespace around values."""
+    parts = []
+    if declaration or typed:
+        parts.append('<?xml version="1.0" encoding="utf-8"?>\n')
+    parts.append("<request>")
+    head = [("zapiToken", token), ("zapiAccountId", account_id), ("zapiUserId", user_id)]
+    if typed:
+        head = [head[0], head[2], head[1]]
+    for name, value in head:
+        if value is None:
+            continue
+        if typed and str(value).isdigit():
+            parts.append('\n  <%s type="integer">%s</%s>' % (name, value, name))
+        else:
+            parts.append("<%s>%s</%s>" % (name, _xml_escape(value), name))
+    _xml_params(parts, top or {}, typed)
+    parts.append("<zapiMethod><methodName>%s</methodName>" % _xml_escape(method))
+    _xml_params(parts, params or {}, typed)
+    parts.append("</zapiMethod></request>")
+    return "".join(parts).encode("utf-8")
+
+
 def json_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_id=USER_ID,
-                 wrap=False):
-    """A ZAPI JSON envelope; ids keep the Python type given (int or str)."""
+                 wrap=False, top=None):
+    """A ZAPI JSON envelope; ids keep the Python type given (int or str). top holds more
+    top-level members (zapiUsername, zapiPassword of the logins)."""
     env = {}
     if token is not None:
         env["zapiToken"] = token
@@ -116,12 +136,40 @@ def json_request(method, params=None, token=TOKEN, account_id=ACCOUNT_ID, user_i
         env["zapiAccountId"] = account_id
     if user_id is not None:
         env["zapiUserId"] = user_id
+    env.update(top or {})
     m = {"methodName": method}
     m.update(params or {})
     env["zapiMethod"] = m
     if wrap:
         env = {"request": env}
     return json.dumps(env).encode("utf-8")
+
+
+def login_request(method="zapiAgentLogin", username="naddau", password="zaui-demo",
+                  fmt="xml", **kw):
+    """A token-less login (zapiAgentLogin, zapiMobileLogin): zapiUsername/zapiPassword at the
+    top level, no token, account or user id. A None username/password is left out."""
+    top = {}
+    if username is not None:
+        top["zapiUsername"] = username
+    if password is not None:
+        top["zapiPassword"] = password
+    build = xml_request if fmt == "xml" else json_request
+    return build(method, None, token=None, account_id=None, user_id=None, top=top, **kw)
+
+
+def utc_day(offset=0):
+    """YYYY-MM-DD of today (UTC, the mock's "today") plus offset days."""
+    return (datetime.datetime.now(datetime.timezone.utc).date()
+            + datetime.timedelta(days=offset)).isoformat()
+
+
+def as_list(v):
+    """A ZAPI list as a Python list, whatever shape it came in: several items (a list), one
+    (an object in JSON, a dict in XML), none ("" in XML, {} in JSON, or absent)."""
+    if v is None or v == "" or v == {}:
+        return []
+    return v if isinstance(v, list) else [v]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,10 +698,8 @@ def card(number="4111111111111111", exp_month=12, exp_year=2030, csv="123"):
 
 
 def server_day(offset=0):
-    """YYYY-MM-DD of the server's today (UTC) plus offset days."""
-    import datetime
-    d = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)
-    return d.isoformat()
+    """YYYY-MM-DD of the server's today (UTC) plus offset days: utc_day's other name."""
+    return utc_day(offset)
 
 
 class ZapiMethodError(AssertionError):
@@ -749,13 +795,6 @@ class BookingClient:
             if t["activityTimeStart"] == time:
                 return int(t["activityTimeSpotsRemaining"])
         raise AssertionError("no departure %s in %r" % (time, m))
-
-
-def as_list(v):
-    """A ZAPI list node's items: one item comes as a dict (XML), several as a list."""
-    if v in ("", None, {}):
-        return []
-    return v if isinstance(v, list) else [v]
 
 
 def png_to_pgm(data):

@@ -104,14 +104,6 @@ class AdminServer(MockServer):
             self._conn = None
         return super().stop(sig, timeout)
 
-    def admin(self, method, path, body=None, headers=None, conn=None, fresh=False):
-        """One admin call; path is relative to /__admin/. A dict body is sent as JSON."""
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode("utf-8")
-        return self.post(body, content_type="application/json" if body is not None else None,
-                         path="/__admin/" + path, headers=headers, conn=conn, method=method,
-                         fresh=fresh)
-
     def admin_remote(self, method, path, headers=None, body=None):
         """One admin call over a fresh connection to the non-loopback listener (the second
         --listen address), verifying the certificate as "localhost"."""

@@ -17,8 +17,10 @@
 #include "fuzz_common.h"
 #include "methods.h"
 
-/* The files an input may replace. The last one is not in the repository: writing it adds a
- * method, and restoring it removes the file again. */
+/* The files an input may replace (new ones go at the end: the corpus names files by index).
+ * methods/zapiFuzz.xml is not in the repository: writing it adds a method, and restoring it
+ * removes the file again. The catalogue and a templated method (each=, if=) reach the catalogue
+ * loader and template repetition; errors/method-error.xml answers every failed handler call. */
 static const char *const files[] = {
     "registry.xml",
     "methods/zapiPing.xml",
@@ -29,6 +31,10 @@ static const char *const files[] = {
     "errors/unknown-method.xml",
     "errors/http-error.xml",
     "methods/zapiFuzz.xml",
+    "catalogue.xml",
+    "methods/zapiGetActivityCategories.xml",
+    "methods/zapiGetActivityDetailsByActivityId.xml",
+    "errors/method-error.xml",
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
@@ -281,15 +287,61 @@ static const struct {
     {NULL, "{\"zapiToken\":\"ZAPI-DEMO-TOKEN\",\"zapiAccountId\":\"999\",\"zapiUserId\":\"1\","
            "\"zapiMethod\":{\"methodName\":\"zapiPing\"}}"},
     {NULL, "{\"zapiMethod\": }"},
+    /* The catalogue methods (FUZZ_NOW is 2023-11-14) and the token-less logins. */
+    {"application/xml", ENV_XML("zapiGetActivityCategories", "")},
+    {"application/json", ENV_JSON("zapiGetActivityCategories", "")},
+    {"application/xml", ENV_XML("zapiGetActivityDetailsByActivityId",
+                                "<activityId>101</activityId><activityDate>2023-11-15"
+                                "</activityDate>")},
+    {"application/json", ENV_JSON("zapiGetActivityDetailsByActivityId",
+                                  ",\"activityId\":104,\"activityDate\":\"2023-11-16\"")},
+    {"application/xml",
+     ENV_XML("zapiGetActivityDetailsByActivityId", "<activityId>x</activityId>")},
+    {"application/xml", ENV_XML("zapiCheckActivityInventoryByDate",
+                                "<activityId>101</activityId><activityDate>2023-11-15"
+                                "</activityDate><pax><adults>2</adults></pax>")},
+    {"application/xml", ENV_XML("zapiCheckActivityInventoryByDate",
+                                "<activityId>101</activityId><activityDate>2023-11-15"
+                                "</activityDate><activityTime>13:00:00</activityTime>")},
+    {"application/json",
+     ENV_JSON("zapiBatchAvailability", ",\"activityId\":\"101\",\"activityStartDate\":"
+                                       "\"2023-11-14\",\"activityEndDate\":\"2023-11-30\"")},
+    {"application/xml", ENV_XML("zapiPriceQuote", "<activityId>104</activityId><pax><adults>2"
+                                                  "</adults><children>1</children></pax>"
+                                                  "<pickupLocationId>301</pickupLocationId>")},
+    {"application/xml", ENV_XML("zapiGetActivityAndProductCatalog", "")},
+    {"application/json",
+     ENV_JSON("zapiCheckProductInventory", ",\"productId\":205,\"quantity\":4")},
+    {"application/xml", ENV_XML("zapiGetPackageDetailsByPackageId", "<packageId>401</packageId>")},
+    {"application/xml", ENV_XML("zapiPackage_DetermineMinimumDatesToBook",
+                                "<packageId>402</packageId><pax><adults>1</adults></pax>")},
+    {"application/xml", ENV_XML("zapiGetSystemInformation", "")},
+    {"application/xml", ENV_XML("zapiActivity_GetCancellations", "<activityId>101</activityId>")},
+    {"application/xml", "<request><zapiUsername>naddau</zapiUsername><zapiPassword>zaui-demo"
+                        "</zapiPassword><zapiMethod><methodName>zapiAgentLogin</methodName>"
+                        "</zapiMethod></request>"},
+    {"application/json", "{\"zapiUsername\":\"naddau\",\"zapiPassword\":"
+                         "\"e97cdcc61675716110d9de3d2defa7dc\",\"zapiMethod\":{\"methodName\":"
+                         "\"zapiMobileLogin\"}}"},
+    {"application/xml", "<request><zapiUsername>naddau</zapiUsername><zapiPassword>x"
+                        "</zapiPassword><zapiMethod><methodName>zapiAgentLogin</methodName>"
+                        "</zapiMethod></request>"},
+    {"application/xml", ENV_XML("zapiAgents_GetProfile",
+                                "<agentID>1240</agentID><agentHashKey>79dc5307ebf032b8705edffe1a"
+                                "47928cb8dafa5f</agentHashKey>")},
 };
 
 static void
 exercise(const struct fixture_set *fs)
 {
+    /* A fresh store per input: handlers run, and logins' carts never pile up across inputs. */
+    struct store *store = store_new(1);
+    FUZZ_ASSERT(store != NULL, "store_new failed");
     struct zapi_env env = {
         .fixtures = fs,
         .now = FUZZ_NOW,
         .throttle = fuzz_throttle,
+        .store = store,
     };
     fuzz_throttle_reset();
     for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
@@ -315,6 +367,7 @@ exercise(const struct fixture_set *fs)
         fuzz_check_result("zapi_http_error", &r);
         zapi_result_free(&r);
     }
+    store_free(store);
 }
 
 int

@@ -3,7 +3,8 @@
  * complete request is answered the way the router does (zapi_handle for the body, and
  * zapi_http_error for a wrong path or method), and a parse error the way the connection does
  * (zapi_http_error with the parser's status). Every answer is checked: status 200-599, a body that
- * is well-formed XML or valid JSON. The fixtures are the repository's, loaded once; the throttle
+ * is well-formed XML or valid JSON. The fixtures are the repository's, loaded once, with a fresh
+ * store per input so that catalogue methods and logins reach their handlers; the throttle
  * refuses every third validated request. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +194,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
     size_t split = len * data[0] / 255;
 
+    /* A fresh store per input, so the catalogue methods and logins run their handlers and
+     * nothing carries over from one input to the next. */
+    struct store *store = store_new(1);
+    FUZZ_ASSERT(store != NULL, "store_new failed");
     struct zapi_env env = {
+        .store = store,
         .fixtures = fixtures,
         .now = FUZZ_NOW,
         .throttle = fuzz_throttle,
@@ -214,5 +220,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             refuse(&env, &in);
     }
     http_in_free(&in);
+    store_free(store);
     return 0;
 }

@@ -211,7 +211,49 @@ JSON = {
 
 FIXTURE_FILES = ["registry.xml", "methods/zapiPing.xml", "methods/zapiAgents_Authenticate.xml",
                  "errors/throttled.xml", "errors/validation.xml", "errors/invalid-request.xml",
-                 "errors/unknown-method.xml", "errors/http-error.xml", "methods/zapiFuzz.xml"]
+                 "errors/unknown-method.xml", "errors/http-error.xml", "methods/zapiFuzz.xml",
+                 "catalogue.xml", "methods/zapiGetActivityCategories.xml",
+                 "methods/zapiGetActivityDetailsByActivityId.xml", "errors/method-error.xml"]
+
+# A small catalogue with one of each: every element the loader reads, schedules of every kind.
+SMALL_CATALOGUE = """<catalogue>
+<operator name="O &amp; P" currency="CAD" currencySymbol="$"/>
+<tax id="GST" name="GST" percent="5"/><tax id="PST" name="PST" percent="7.5"/>
+<pickupLocation id="1" name="Hotel" address="A" time="06:30:00"/>
+<activityCategory id="1" name="Sea" description="d"/>
+<activity id="1" type="504" category="1" taxes="GST PST" priceCodeId="9" durationMinutes="60"
+          published="true">
+  <name>A</name><shortDescription>s</shortDescription><description>d</description>
+  <imageUrl>https://x/a.jpg</imageUrl>
+  <price passengerType="11" base="10.5"/><price passengerType="13" base="0"/>
+  <departure time="09:00" capacity="2"/><departure time="13:00:00" capacity="0"/>
+  <runs days="mon tue,Wednesday" from="-3" to="+30"/><runs season="11-15..01-31"/>
+  <blackout day="+1"/><blackout date="12-25"/>
+  <sold day="+2" time="09:00:00" seats="1"/><sold day="0" seats="all"/>
+  <pickup location="1"/><dropOff location="1"/>
+</activity>
+<activity id="2" type="505" category="1"><name>R</name><price passengerType="10" base="1.00"/>
+  <departure time="10:00" capacity="5"/><runs/><equipment id="7" name="Kayak" price="2" stock="1"/>
+</activity>
+<productCategory id="1" name="Gear"/>
+<product id="1" category="1" price="1.99" stock="1" taxes="GST"><name>P</name><sku>S</sku></product>
+<product id="2" category="1" price="0" stock="0" published="no"><name>Q</name></product>
+<packageCategory id="1" name="Packs"/>
+<package id="1" category="1"><name>K</name><includes activity="1"/><includes activity="2" day="1"/>
+  <price passengerType="11" base="20.00"/></package>
+<promotion code="P10" percent="10"/><promotion code="P5" amount="5.00"/>
+<giftCertificate code="G" balance="25.00"/>
+</catalogue>"""
+
+# A templated method fixture: nested each=, if= and !, loop variables in attributes.
+TEMPLATED = """<fixture><answer><response><zapiVersion>2.1</zapiVersion><error>0</error>
+<message>OK</message><methodResponse><methodName>{{method.name}}</methodName>
+<categories><category each="c in categories" id="{{c.categoryId}}" if="c.categoryId">
+<name><![CDATA[{{c.categoryName}}]]></name>
+<activity each="a in c.activities" if="!a.none">{{a.activityId}} {{c.categoryId}}</activity>
+<none if="!c.activities">-</none></category></categories>
+<methodErrorCode>0</methodErrorCode><methodErrorMessage>x</methodErrorMessage>
+</methodResponse></response></answer></fixture>"""
 
 
 def fixture_seeds():
@@ -223,6 +265,7 @@ def fixture_seeds():
                 out["orig-" + name.replace("/", "-")] = bytes([i]) + f.read()
     reg, ping, auth, throttled = 0, 1, 2, 3
     val, inv, unk, http, new = 4, 5, 6, 7, 8
+    cat, cats, details, merr = 9, 10, 11, 12
     every_ns = ("<response><zapiVersion>2.1</zapiVersion><error>0</error><message>"
                 "{{request.zapiMethod.methodName}} {{partner.token}} {{partner.accountId}} "
                 "{{partner.organisation}} {{agent.username}} {{agent.relatedBookings.totalPurchases}}"
@@ -302,6 +345,39 @@ def fixture_seeds():
                                    'password="zaui-demo"><username>naddau</username><email>&t;'
                                    '</email></agent></registry>'),
     }
+    seeds.update({
+        "catalogue-small": (cat, SMALL_CATALOGUE),
+        "catalogue-empty": (cat, "<catalogue/>"),
+        "catalogue-wrong-root": (cat, "<catalog/>"),
+        "catalogue-unknown-element": (cat, "<catalogue><tour/></catalogue>"),
+        "catalogue-bad-money": (cat, SMALL_CATALOGUE.replace('base="10.5"', 'base="10.555"')),
+        "catalogue-duplicate-activity": (cat, SMALL_CATALOGUE.replace('id="2" type="505"',
+                                                                      'id="1" type="505"')),
+        "catalogue-regular-two-departures": (cat, SMALL_CATALOGUE.replace('type="504"',
+                                                                          'type="500"')),
+        "catalogue-rental-no-equipment": (cat, SMALL_CATALOGUE.replace(
+            '<equipment id="7" name="Kayak" price="2" stock="1"/>', "")),
+        "catalogue-unknown-refs": (cat, SMALL_CATALOGUE.replace('location="1"', 'location="9"')
+                                   .replace('taxes="GST"', 'taxes="VAT"')),
+        "catalogue-order-reversed": (cat, "<catalogue>" + "".join(reversed(
+            SMALL_CATALOGUE.replace("<catalogue>", "").replace("</catalogue>", "")
+            .split("\n"))) + "</catalogue>"),
+        "catalogue-bad-schedules": (cat, SMALL_CATALOGUE.replace('from="-3"', 'from="+40"')
+                                    .replace("11-15..01-31", "13-01..02-30")),
+        "categories-templated": (cats, TEMPLATED),
+        "categories-each-on-root": (cats, '<response each="c in categories">{{c.x}}</response>'),
+        "categories-if-on-root": (cats, '<response if="!categories"><a/></response>'),
+        "categories-bad-each": (cats, '<response><a each="c of categories"/></response>'),
+        "categories-unknown-list": (cats, '<response><a each="c in nope.x"/></response>'),
+        "categories-var-out-of-scope": (cats, '<response><a each="c in categories"/><b>{{c.x}}'
+                                              '</b></response>'),
+        "categories-deep": (cats, "<response>" + "".join(
+            '<a each="v%d in categories">' % i for i in range(17)) + "</a>" * 17 +
+            "</response>"),
+        "details-if-only": (details, '<response><t if="activity.activityTimes">{{activity.'
+                                     'activityName}}</t><n if="!activity">none</n></response>'),
+        "method-error-static": (merr, "<response><error>0</error></response>"),
+    })
     for name, (idx, text) in seeds.items():
         out[name] = bytes([idx]) + text.encode("utf-8")
     return out
@@ -337,6 +413,25 @@ HTTP = {
     "post-bad-token": post(xml_req("zapiPing", token="nobody")),
     "post-wrong-account": post(json_req("zapiPing", account="1"), "text/json"),
     "post-unknown-method": post(xml_req("zapiNothing")),
+    "post-categories-xml": post(xml_req("zapiGetActivityCategories")),
+    "post-details-json": post(json_req("zapiGetActivityDetailsByActivityId",
+                                       {"activityId": 101, "activityDate": "2023-11-15"}),
+                              "application/json"),
+    "post-inventory-xml": post(xml_req("zapiCheckActivityInventoryByDate",
+                                       "<activityId>101</activityId><activityDate>2023-11-15"
+                                       "</activityDate><pax><adults>2</adults></pax>")),
+    "post-quote-json": post(json_req("zapiPriceQuote", {"activityId": "104", "pax":
+                                                        {"adults": 2, "children": "1"}}),
+                            "application/json"),
+    "post-product-json": post(json_req("zapiCheckProductInventory",
+                                       {"productId": 205, "quantity": 4}), "application/json"),
+    "post-login-xml": post(b"<request><zapiUsername>naddau</zapiUsername><zapiPassword>zaui-demo"
+                           b"</zapiPassword><zapiMethod><methodName>zapiAgentLogin</methodName>"
+                           b"</zapiMethod></request>"),
+    "post-login-json-md5": post(json.dumps({"zapiUsername": "naddau", "zapiPassword":
+                                            "e97cdcc61675716110d9de3d2defa7dc", "zapiMethod":
+                                            {"methodName": "zapiMobileLogin"}}).encode(),
+                                "application/json"),
     "post-invalid-xml": post(b"<request>"),
     "post-invalid-json": post(b'{"zapiMethod": ', "application/json"),
     "post-doctype": post(XML["doctype-entity"]),

@@ -405,6 +405,238 @@ START_TEST(test_render_subtree_and_repeat)
 }
 END_TEST
 
+/* ---- each= and if= ---- */
+
+static const char *const list_ns[] = {"request", "catalog", "flags", NULL};
+
+/* catalog.categories: two categories, the first with two activities, the second with none;
+ * flags: values if= reads. */
+static void
+build_model(struct model *m)
+{
+    model_init(m);
+    struct model_node *cat = model_add(m, NULL, "catalog");
+    model_set(m, cat, "title", "Demo");
+    struct model_node *cats = model_add(m, cat, "categories");
+    struct model_node *c1 = model_add(m, cats, "category");
+    model_set(m, c1, "name", "Sea");
+    model_set(m, c1, "featured", "1");
+    struct model_node *acts = model_add(m, c1, "activities");
+    struct model_node *a = model_add(m, acts, "activity");
+    model_set(m, a, "id", "101");
+    model_set(m, a, "name", "Whales");
+    a = model_add(m, acts, "activity");
+    model_set(m, a, "id", "102");
+    model_set(m, a, "name", "Kayaks & <more>");
+    struct model_node *c2 = model_add(m, cats, "category");
+    model_set(m, c2, "name", "City");
+    model_set(m, c2, "featured", "false");
+    model_add(m, c2, "activities");
+    model_add(m, cat, "empty");
+    struct model_node *f = model_add(m, NULL, "flags");
+    model_set(m, f, "one", "1");
+    model_set(m, f, "zero", "0");
+    model_set(m, f, "no", "false");
+    model_set(m, f, "blank", "");
+    model_set(m, f, "word", "yes");
+    struct model_node *parent = model_add(m, f, "parent");
+    model_set(m, parent, "child", "x");
+    ck_assert(!model_failed(m));
+}
+
+/* Checks src against list_ns (it must pass) and renders it with the model: the dump without its
+ * XML declaration. */
+static char *
+render_model(const char *src)
+{
+    struct model m;
+    build_model(&m);
+    xmlDoc *doc = read_xml(src);
+    struct buf err = BUF_INIT;
+    int rc = template_check(xmlDocGetRootElement(doc), list_ns, &err);
+    ck_assert_msg(rc >= 0, "check failed: %s", err.data);
+    struct table t = {values, 0, ""};
+    xmlDoc *out = template_render(xmlDocGetRootElement(doc), &m.root, table_lookup, &t);
+    ck_assert_ptr_nonnull(out);
+    xmlBufferPtr b = xmlBufferCreate();
+    xmlNodeDump(b, out, xmlDocGetRootElement(out), 0, 0);
+    char *s = strdup((const char *)xmlBufferContent(b));
+    xmlBufferFree(b);
+    xmlFreeDoc(out);
+    xmlFreeDoc(doc);
+    model_free(&m);
+    return s;
+}
+
+static void
+assert_render(const char *src, const char *want)
+{
+    char *got = render_model(src);
+    ck_assert_msg(strcmp(got, want) == 0, "rendered\n%s\nwant\n%s", got, want);
+    free(got);
+}
+
+START_TEST(test_each_repeats)
+{
+    assert_render("<r><c each=\"k in catalog.categories\" n=\"{{k.name}}\">{{k.name}}</c></r>",
+                  "<r><c n=\"Sea\">Sea</c><c n=\"City\">City</c></r>");
+    /* Text around the repeated element stays once; values are escaped. */
+    assert_render("<r>[<a each=\"x in catalog.categories.category.activities\">{{x.name}}</a>]</r>",
+                  "<r>[<a>Whales</a><a>Kayaks &amp; &lt;more&gt;</a>]</r>");
+}
+END_TEST
+
+START_TEST(test_each_nested_and_scoped)
+{
+    /* The inner loop reads its own variable and the outer one; outside a loop its variable is
+     * gone, and namespaces still resolve inside. */
+    assert_render("<r><c each=\"k in catalog.categories\"><n>{{k.name}}</n>"
+                  "<a each=\"x in k.activities\">{{k.name}}/{{x.id}}/{{catalog.title}}</a></c>"
+                  "<after>{{catalog.title}}</after></r>",
+                  "<r><c><n>Sea</n><a>Sea/101/Demo</a><a>Sea/102/Demo</a></c>"
+                  "<c><n>City</n></c><after>Demo</after></r>");
+    /* An inner variable of the same name hides the outer one only inside. */
+    assert_render(
+        "<r><c each=\"k in catalog.categories\"><i each=\"k in k.activities\">{{k.id}}</i>"
+        "<o>{{k.name}}</o></c></r>",
+        "<r><c><i>101</i><i>102</i><o>Sea</o></c><c><o>City</o></c></r>");
+    /* A loop variable shadows a namespace of the same name. */
+    assert_render("<r><c each=\"catalog in catalog.categories\">{{catalog.name}}</c></r>",
+                  "<r><c>Sea</c><c>City</c></r>");
+}
+END_TEST
+
+START_TEST(test_each_empty_and_missing)
+{
+    assert_render("<r><a each=\"x in catalog.empty\">{{x}}</a><b/></r>", "<r><b/></r>");
+    assert_render("<r><a each=\"x in catalog.nothing.here\">{{x}}</a></r>", "<r/>");
+    /* A text value is not a list: no children, nothing repeated. */
+    assert_render("<r><a each=\"x in catalog.title\">{{x}}</a></r>", "<r/>");
+    /* An empty list inside a repeated element. */
+    assert_render("<r><c each=\"k in catalog.categories\" if=\"!k.activities.activity\">"
+                  "{{k.name}}<a each=\"x in k.activities\">{{x.id}}</a></c></r>",
+                  "<r><c>City</c></r>");
+}
+END_TEST
+
+START_TEST(test_if)
+{
+    assert_render("<r><a if=\"flags.one\">1</a><b if=\"flags.zero\">0</b><c if=\"flags.no\">no</c>"
+                  "<d if=\"flags.blank\">blank</d><e if=\"flags.word\">word</e>"
+                  "<f if=\"flags.missing\">missing</f><g if=\"flags.parent\">parent</g>"
+                  "<h if=\"flags.parent.child\">child</h></r>",
+                  "<r><a>1</a><e>word</e><g>parent</g><h>child</h></r>");
+    assert_render(
+        "<r><a if=\"!flags.one\">1</a><b if=\"!flags.zero\">0</b><c if=\"!flags.no\">no</c>"
+        "<d if=\" !flags.blank\">blank</d><f if=\"!flags.missing\">missing</f>"
+        "<g if=\"!flags.parent\">parent</g></r>",
+        "<r><b>0</b><c>no</c><d>blank</d><f>missing</f></r>");
+    /* if= on a repeated element reads the loop variable, per item. */
+    assert_render("<r><c each=\"k in catalog.categories\" if=\"k.featured\">{{k.name}}</c>"
+                  "<n each=\"k in catalog.categories\" if=\"!k.featured\">{{k.name}}</n></r>",
+                  "<r><c>Sea</c><n>City</n></r>");
+    /* if= reads caller names too (the lookup function), e.g. request values. */
+    assert_render("<r><a if=\"request.zapiMethod.username\">{{request.zapiMethod.username}}</a>"
+                  "<b if=\"request.zapiMethod.other\">x</b></r>",
+                  "<r><a>naddau</a></r>");
+    /* Directives never reach the output, even on elements without placeholders. */
+    assert_render("<r><a if=\"flags.one\" keep=\"k\"/></r>", "<r><a keep=\"k\"/></r>");
+}
+END_TEST
+
+static void
+assert_list_check_fails(const char *xml, const char *want)
+{
+    xmlDoc *doc = read_xml(xml);
+    struct buf err = BUF_INIT;
+    ck_assert_msg(template_check(xmlDocGetRootElement(doc), list_ns, &err) == -1, "accepted: %s",
+                  xml);
+    ck_assert_ptr_nonnull(err.data);
+    ck_assert_msg(strstr(err.data, want) != NULL, "error \"%s\" lacks \"%s\"", err.data, want);
+    buf_free(&err);
+    xmlFreeDoc(doc);
+}
+
+START_TEST(test_directives_checked_at_load)
+{
+    assert_list_check_fails(
+        "<r>\n<a each=\"x catalog.categories\"/></r>",
+        "line 2: each=\"x catalog.categories\" must read each=\"item in list.path\"");
+    assert_list_check_fails("<r><a each=\"x on catalog.categories\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a each=\"x in\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a each=\"\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a each=\"x.y in catalog.categories\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a each=\"x in catalog.categories extra\"/></r>",
+                            "must read each=");
+    assert_list_check_fails("<r>\n\n<a each=\"x in session.items\"/></r>",
+                            "line 3: list session.items does not start with a known name "
+                            "(request, catalog, flags)");
+    assert_list_check_fails("<r><a if=\"\"/></r>", "if=\"\" must name a path");
+    assert_list_check_fails("<r><a if=\"!\"/></r>", "must name a path");
+    assert_list_check_fails("<r><a if=\"a b\"/></r>", "must name a path");
+    assert_list_check_fails("<r><a if=\"flags.\"/></r>", "must name a path");
+    assert_list_check_fails("<r>\n<a if=\"!nope.x\"/></r>",
+                            "line 2: condition nope.x does not start with a known name");
+    /* A loop variable is known inside its element only. */
+    assert_list_check_fails(
+        "<r><a each=\"x in catalog.categories\">{{x.name}}</a>\n<b>{{x.name}}</b></r>",
+        "line 2: placeholder {{x.name}} does not start with a known name "
+        "(request, catalog, flags)");
+    assert_list_check_fails("<r><a each=\"x in catalog.categories\"/><b if=\"x.name\"/></r>",
+                            "condition x.name");
+    /* Inside, it is listed among the known names. */
+    assert_list_check_fails("<r><a each=\"x in catalog.categories\">{{y.name}}</a></r>",
+                            "(request, catalog, flags, x)");
+    /* An inner list may start from an outer loop variable, not from an unknown one. */
+    assert_list_check_fails(
+        "<r><a each=\"x in catalog.categories\"><b each=\"y in z.list\"/></a></r>", "list z.list");
+    /* Too deep. */
+    struct buf xml = BUF_INIT;
+    buf_append_str(&xml, "<r>");
+    for (int i = 0; i <= TEMPLATE_MAX_DEPTH; i++)
+        buf_printf(&xml, "<a each=\"v%d in catalog.categories\">", i);
+    for (int i = 0; i <= TEMPLATE_MAX_DEPTH; i++)
+        buf_append_str(&xml, "</a>");
+    buf_append_str(&xml, "</r>");
+    assert_list_check_fails(xml.data, "nested deeper than");
+    buf_free(&xml);
+    /* Directives count like placeholders. */
+    xmlDoc *doc = read_xml("<r><a each=\"x in catalog.categories\" if=\"x.featured\">{{x.name}}</a>"
+                           "<b if=\"flags.one\"/></r>");
+    struct buf err = BUF_INIT;
+    ck_assert_int_eq(template_check(xmlDocGetRootElement(doc), list_ns, &err), 4);
+    xmlFreeDoc(doc);
+}
+END_TEST
+
+START_TEST(test_each_on_root)
+{
+    /* A document has one root: each= or if= on it is refused at load (if= could drop it: an
+     * empty answer); rendering each= anyway makes one root without orphaning (leaking) others,
+     * and an if= dropping it renders nothing. */
+    assert_list_check_fails("<r\n each=\"k in catalog.categories\"/>",
+                            "each= and if= cannot be on <r>: an answer has one root element");
+    assert_list_check_fails("<r if=\"flags.one\"/>", "each= and if= cannot be on <r>");
+    struct model m;
+    build_model(&m);
+    xmlDoc *doc = read_xml("<r if=\"flags.zero\"><a/></r>");
+    ck_assert_ptr_null(template_render(xmlDocGetRootElement(doc), &m.root, NULL, NULL));
+    xmlFreeDoc(doc);
+    doc = read_xml("<r each=\"k in catalog.categories\">{{k.name}}</r>");
+    xmlDoc *out = template_render(xmlDocGetRootElement(doc), &m.root, NULL, NULL);
+    ck_assert_ptr_nonnull(out);
+    xmlNode *root = xmlDocGetRootElement(out);
+    ck_assert_ptr_null(root->next);
+    ck_assert_ptr_null(root->prev);
+    xmlChar *text = xmlNodeGetContent(root);
+    ck_assert_str_eq((const char *)text, "Sea");
+    xmlFree(text);
+    xmlFreeDoc(out);
+    xmlFreeDoc(doc);
+    model_free(&m);
+}
+END_TEST
+
 static Suite *
 template_suite(void)
 {
@@ -430,6 +662,15 @@ template_suite(void)
     tcase_add_test(tc, test_render_cdata_end_marker);
     tcase_add_test(tc, test_render_cdata_plain_values_stay_cdata);
     tcase_add_test(tc, test_render_subtree_and_repeat);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("directives");
+    tcase_add_test(tc, test_each_repeats);
+    tcase_add_test(tc, test_each_nested_and_scoped);
+    tcase_add_test(tc, test_each_empty_and_missing);
+    tcase_add_test(tc, test_if);
+    tcase_add_test(tc, test_directives_checked_at_load);
+    tcase_add_test(tc, test_each_on_root);
     suite_add_tcase(s, tc);
     return s;
 }
