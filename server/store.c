@@ -401,8 +401,9 @@ store_cart_create(struct store *s, const char *owner, time_t now, char id[STORE_
     if (strmap_count(&s->carts) >= s->limits.max_carts)
         sweep_carts(s, now, s->limits.max_carts - 1);
     do {
-        snprintf(c->cart.id, sizeof(c->cart.id), "%016llx%016llx",
-                 (unsigned long long)next_random(s), (unsigned long long)next_random(s));
+        /* Two draws in a set order (argument order is unspecified): ids repeat for a seed. */
+        unsigned long long hi = next_random(s), lo = next_random(s);
+        snprintf(c->cart.id, sizeof(c->cart.id), "%016llx%016llx", hi, lo);
     } while (strmap_get(&s->carts, c->cart.id));
     int rc = strmap_put(&s->carts, &c->node);
     pthread_mutex_unlock(&s->lock);
