@@ -387,8 +387,9 @@ parse_month_day(const char *s, int *out)
     mm[2] = 0;
     memcpy(dd, s + 3, 2);
     dd[2] = 0;
-    if (parse_long(mm, 1, 12, &m) < 0 || parse_long(dd, 1, 31, &d) < 0)
-        return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (parse_long(mm, 1, 12, &m) < 0 || parse_long(dd, 1, mdays[m - 1], &d) < 0)
+        return -1; /* 02-29 stands: a yearly date that leap years have */
     *out = (int)(m * 100 + d);
     return 0;
 }

@@ -123,12 +123,13 @@ check_text(const char *text, int line, const char *const *namespaces, const stru
 static int
 valid_path(const char *p)
 {
+    const char *start = p;
     if (!*p || *p == '.')
         return 0;
     for (; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
             return 0;
-    return p[-1] != '.';
+    return p[-1] != '.' && !strstr(start, "..");
 }
 
 /* each="var in path": var a name, path a dotted path. */

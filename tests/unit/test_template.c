@@ -564,6 +564,8 @@ START_TEST(test_directives_checked_at_load)
         "line 2: each=\"x catalog.categories\" must read each=\"item in list.path\"");
     assert_list_check_fails("<r><a each=\"x on catalog.categories\"/></r>", "must read each=");
     assert_list_check_fails("<r><a each=\"x in\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a each=\"x in catalog..categories\"/></r>", "must read each=");
+    assert_list_check_fails("<r><a if=\"catalog..title\"/></r>", "must name a path");
     assert_list_check_fails("<r><a each=\"\"/></r>", "must read each=");
     assert_list_check_fails("<r><a each=\"x.y in catalog.categories\"/></r>", "must read each=");
     assert_list_check_fails("<r><a each=\"x in catalog.categories extra\"/></r>",
