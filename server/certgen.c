@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,9 +43,11 @@
 #define CA_SUBJECT "CN=zapi-mock development CA,O=zapi-mock"
 #define SERVER_SUBJECT "CN=localhost,O=zapi-mock"
 #define SERVER_HOSTNAME "localhost"
-/* Ten years, counting the leap days. */
+/* Whole validity periods, from notBefore to notAfter, backdate included. Ten years, counting the
+ * leap days. */
 #define CA_DAYS 3652
-/* The longest validity Apple platforms accept for a TLS server certificate. */
+/* The longest validity Apple platforms accept for a TLS server certificate: the backdate counts,
+ * so the certificate expires SERVER_DAYS after its notBefore, not after its issue. */
 #define SERVER_DAYS 825
 /* Backdated so a client whose clock runs a little behind still accepts a fresh certificate. */
 #define BACKDATE_SECONDS 86400
@@ -206,6 +210,48 @@ make_dirs(const char *dir, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* A temporary file of write_file_atomic's ("." TMP_PREFIX "XXXXXX-" name), for one of our names. */
+#define TMP_PREFIX ".tmp-"
+#define TMP_RANDOM_LEN 6
+/* Older than this, a temporary file is a leftover of a killed run, not another process's write
+ * in progress (which takes milliseconds). */
+#define TMP_STALE_SECONDS 60
+
+static int
+is_our_temp(const char *entry)
+{
+    static const char *const names[] = {CERTGEN_CA_CERT, CERTGEN_CA_KEY, CERTGEN_SERVER_CERT,
+                                        CERTGEN_SERVER_KEY, CERTGEN_STAMP};
+    const size_t plen = sizeof(TMP_PREFIX) - 1;
+    if (strncmp(entry, TMP_PREFIX, plen) != 0 || strlen(entry) < plen + TMP_RANDOM_LEN + 1 ||
+        entry[plen + TMP_RANDOM_LEN] != '-')
+        return 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(entry + plen + TMP_RANDOM_LEN + 1, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Removes temporary files a kill during generation left behind (a private key among them).
+ * Best effort: one that cannot be removed harms nothing but the tidiness of dir. */
+static void
+remove_stale_temps(const char *dir, time_t now)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!is_our_temp(de->d_name) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            now - st.st_mtime < TMP_STALE_SECONDS)
+            continue;
+        unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
 }
 
 /* Returns 1 when path exists, 0 when it does not, -1 (with err set) when it cannot be told. */
@@ -504,7 +550,8 @@ make_cert(const struct cert_spec *spec, mbedtls_pk_context *subject_key,
     mbedtls_mpi_init(&serial);
 
     if (now == (time_t)-1 || format_time(not_before, sizeof(not_before), now - BACKDATE_SECONDS) ||
-        format_time(not_after, sizeof(not_after), now + (time_t)spec->days * 86400)) {
+        format_time(not_after, sizeof(not_after),
+                    now - BACKDATE_SECONDS + (time_t)spec->days * 86400)) {
         set_err(err, errlen, "%s: cannot read or format the current time", path);
         goto out;
     }
@@ -850,6 +897,7 @@ certgen_ensure_names(const char *dir, const char *names, int *generated, char *e
         goto out;
     if (make_dirs(dir, err, errlen) != 0)
         goto out;
+    remove_stale_temps(dir, time(NULL));
     struct san parsed[MAX_EXTRA_NAMES];
     size_t nparsed;
     if (parse_names(names, parsed, MAX_EXTRA_NAMES, &nparsed, err, errlen) < 0)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,7 +222,7 @@ run(char *const argv[], char *out, size_t outlen)
 }
 
 static long
-days_between(const mbedtls_x509_time *from, const mbedtls_x509_time *to)
+seconds_between(const mbedtls_x509_time *from, const mbedtls_x509_time *to)
 {
     struct tm a = {.tm_year = from->year - 1900,
                    .tm_mon = from->mon - 1,
@@ -236,7 +237,7 @@ days_between(const mbedtls_x509_time *from, const mbedtls_x509_time *to)
                    .tm_min = to->min,
                    .tm_sec = to->sec};
 
-    return (long)((timegm(&b) - timegm(&a)) / 86400);
+    return (long)(timegm(&b) - timegm(&a));
 }
 
 START_TEST(test_first_run_creates_files_then_reuses)
@@ -294,6 +295,52 @@ START_TEST(test_no_temp_files_left)
     }
     closedir(d);
     ck_assert_int_eq(count, 5);
+}
+END_TEST
+
+/* Writes a small file dir/name whose modification time is age_s seconds in the past. */
+static void
+write_aged(const char *dir, const char *name, long age_s)
+{
+    char path[PATH_MAX];
+    path_in(path, dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    fputs("-----BEGIN EC PRIVATE KEY-----\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= age_s;
+    tv[1] = tv[0];
+    ck_assert_int_eq(utimes(path, tv), 0);
+}
+
+static int
+exists_in(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    path_in(path, dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* A kill during generation leaves a temporary key behind: the next start removes it, but not a
+ * fresh one (another process may be writing it) nor files that are not ours. */
+START_TEST(test_stale_temp_files_are_removed)
+{
+    write_aged(tmpdir, ".tmp-Ab3dE9-server-key.pem", 3600);
+    write_aged(tmpdir, ".tmp-Zz9yX1-ca-key.pem", 3600);
+    write_aged(tmpdir, ".tmp-Qq1wE2-server.pem", 0);
+    write_aged(tmpdir, ".tmp-Ab3dE9-notes.txt", 3600);
+    ensure_ok(tmpdir, 2);
+    ck_assert(!exists_in(tmpdir, ".tmp-Ab3dE9-server-key.pem"));
+    ck_assert(!exists_in(tmpdir, ".tmp-Zz9yX1-ca-key.pem"));
+    ck_assert(exists_in(tmpdir, ".tmp-Qq1wE2-server.pem"));
+    ck_assert(exists_in(tmpdir, ".tmp-Ab3dE9-notes.txt"));
+    /* Also when nothing else needs doing. */
+    write_aged(tmpdir, ".tmp-Cc4rT5-server-key.pem", 3600);
+    ensure_ok(tmpdir, 0);
+    ck_assert(!exists_in(tmpdir, ".tmp-Cc4rT5-server-key.pem"));
 }
 END_TEST
 
@@ -509,9 +556,11 @@ START_TEST(test_certificates_verify_with_mbedtls)
     ck_assert_uint_eq(srv.serial.len, 16);
     ck_assert_uint_eq(srv.serial.p[0] & 0x80, 0);
     ck_assert_uint_eq(ca.serial.len, 16);
-    /* Backdated a day: 825 + 1 days for the server, ten years + 1 day for the CA. */
-    ck_assert_int_eq(days_between(&srv.valid_from, &srv.valid_to), 826);
-    ck_assert_int_eq(days_between(&ca.valid_from, &ca.valid_to), 3653);
+    /* Apple refuses server certificates valid longer than 825 days, from notBefore to notAfter:
+     * the day of backdating counts. The CA keeps ten years in all. */
+    ck_assert_int_le(seconds_between(&srv.valid_from, &srv.valid_to), 825L * 86400);
+    ck_assert_int_eq(seconds_between(&srv.valid_from, &srv.valid_to), 825L * 86400);
+    ck_assert_int_eq(seconds_between(&ca.valid_from, &ca.valid_to), 3652L * 86400);
     ck_assert(mbedtls_x509_time_is_past(&srv.valid_from));
     ck_assert(mbedtls_x509_time_is_future(&srv.valid_to));
 
@@ -808,6 +857,7 @@ certgen_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_first_run_creates_files_then_reuses);
     tcase_add_test(tc, test_no_temp_files_left);
+    tcase_add_test(tc, test_stale_temp_files_are_removed);
     tcase_add_test(tc, test_missing_server_files_regenerate_server_only);
     tcase_add_test(tc, test_missing_ca_half_regenerates_everything);
     tcase_add_test(tc, test_server_cert_from_other_ca_or_wrong_key_is_replaced);
