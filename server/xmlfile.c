@@ -1,9 +1,12 @@
 #include "xmlfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 record_first(void *data, xmlErrorPtr err)
@@ -29,14 +32,45 @@ xml_first_error_attach(xmlParserCtxtPtr ctxt, struct xml_first_error *e)
     ctxt->sax->serror = record_first;
 }
 
+/* Opens path for reading only when it is a regular file. A FIFO would block open() (and the
+ * whole server) until someone writes to it, a device could do worse: check first, then open
+ * non-blocking and check again what was opened, in case the name changed in between. */
+static FILE *
+open_regular(const char *path, struct buf *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        buf_printf(err, "%s: not a regular file", path);
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        buf_printf(err, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 static int
 slurp(const char *path, struct buf *out, struct buf *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = open_regular(path, err);
+    if (!f)
         return -1;
-    }
     char chunk[65536];
     size_t n;
     int rc = 0;

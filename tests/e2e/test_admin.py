@@ -857,6 +857,19 @@ class Reload(ReloadCase):
         self.assertEqual(s.ping_message(), "Pong v3")
         self.stop()
 
+    def test_fifo_among_the_fixtures_is_refused_not_opened(self):
+        # Regression (issue 12): open() on a FIFO blocked the whole server until someone wrote
+        # to it. A short client timeout keeps a hang from stalling the suite.
+        s = self.start()
+        os.mkfifo(os.path.join(self.fixtures, "methods", "zapiFifo.xml"))
+        conn = s.connection(timeout=5.0)
+        self.addCleanup(conn.close)
+        j = admin_json(self, s.admin("POST", "reload", conn=conn), 422)
+        self.assertRegex(j["error"], r"methods/zapiFifo\.xml: not a regular file")
+        self.assertEqual(s.ping_message(conn=conn), "Pong")
+        conn.close()
+        self.stop()
+
     def test_new_method_file_served_after_reload(self):
         s = self.start()
         write_file(os.path.join(self.fixtures, "methods", "zapiAddedByTest.xml"), NEW_METHOD)
@@ -996,6 +1009,18 @@ class Watch(ReloadCase):
         write_file(os.path.join(self.fixtures, "methods", "zapiAddedByTest.xml"), NEW_METHOD)
         wait_until(lambda: s.post_xml("zapiAddedByTest").zapi()["methodResponse"]
                    ["methodErrorCode"] == "0", WATCH_DEADLINE, what="the new method served")
+        self.stop()
+
+    def test_fifo_created_under_watch_does_not_hang(self):
+        # Regression (issue 12): the reload the new name triggered blocked in open().
+        s = self.start()
+        os.mkfifo(os.path.join(self.fixtures, "methods", "zapiFifo.xml"))
+        s.wait_for_log(r"reload \(reloaded after a change\) refused.*"
+                       r"methods/zapiFifo\.xml: not a regular file", timeout=WATCH_DEADLINE)
+        conn = s.connection(timeout=5.0)
+        self.addCleanup(conn.close)
+        self.assertEqual(s.ping_message(conn=conn), "Pong")
+        conn.close()
         self.stop()
 
 
