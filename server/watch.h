@@ -11,8 +11,9 @@ struct watch;
 
 typedef void (*watch_fn)(void *arg);
 
-/* Watches dir and its subdirectories (one level: methods/, errors/...). fn runs settle_seconds
- * after the last change. Returns NULL with the reason in err. */
+/* Watches dir and its subdirectories (one level: methods/, errors/...), including those created,
+ * moved in or replaced later (rm -rf methods && cp -r ... methods). fn runs settle_seconds after
+ * the last change. Returns NULL with the reason in err. */
 struct watch *watch_new(struct event_base *base, const char *dir, double settle_seconds,
                         watch_fn fn, void *arg, struct buf *err);
 void watch_free(struct watch *w);

@@ -1011,6 +1011,29 @@ class Watch(ReloadCase):
                    ["methodErrorCode"] == "0", WATCH_DEADLINE, what="the new method served")
         self.stop()
 
+    def test_recreated_directory_is_watched(self):
+        # Regression (issue 12): after methods/ was replaced, one reload happened and later
+        # edits to the new files were never seen.
+        s = self.start()
+        methods = os.path.join(self.fixtures, "methods")
+        shutil.rmtree(methods)
+        shutil.copytree(os.path.join(FIXTURES_DIR, "methods"), methods)
+        s.wait_for_log(r"fixtures reloaded after a change", timeout=WATCH_DEADLINE)
+        set_ping_message(self.fixtures, "Pong in the new directory")
+        wait_until(lambda: s.ping_message() == "Pong in the new directory", WATCH_DEADLINE,
+                   what="the --watch reload of an edit in the recreated directory")
+        # And once more, replaced by a rename this time.
+        aside = os.path.join(os.path.dirname(self.fixtures), "methods.new")
+        shutil.copytree(methods, aside)
+        shutil.rmtree(methods)
+        os.rename(aside, methods)
+        wait_until(lambda: len(re.findall(r"fixtures reloaded after a change", s.log())) >= 3,
+                   WATCH_DEADLINE, what="the reload after the rename")
+        set_ping_message(self.fixtures, "Pong renamed in")
+        wait_until(lambda: s.ping_message() == "Pong renamed in", WATCH_DEADLINE,
+                   what="the --watch reload of an edit in the renamed directory")
+        self.stop()
+
     def test_fifo_created_under_watch_does_not_hang(self):
         # Regression (issue 12): the reload the new name triggered blocked in open().
         s = self.start()
