@@ -81,6 +81,7 @@ conn_destroy(struct conn *c)
     free(c);
     if (srv->draining && srv->open_conns == 0)
         event_base_loopexit(srv->base, NULL);
+    server_conn_closed(srv);
 }
 
 static void
@@ -512,7 +513,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
     (void)salen;
     char peer[INET6_ADDRSTRLEN + 8];
     format_peer(sa, peer, sizeof(peer));
-    if (srv->draining || srv->open_conns >= srv->cfg->max_connections) {
+    if (srv->draining || srv->open_conns >= srv->max_conns) {
         log_warn(&srv->log, "conn %s: refused: %s", peer,
                  srv->draining ? "shutting down" : "--max-connections reached");
         metrics_refused(srv->metrics, srv->draining ? "shutting_down" : "max_connections");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@
 
 /* How long SIGTERM waits for answers in flight before closing what is left. */
 #define DRAIN_SECONDS 1.0
+/* Descriptors kept beside the connections: standard streams, listeners, the event loop, signals,
+ * inotify, and the fixture files and directories a reload opens. */
+#define FD_RESERVE 32
+/* Listeners paused because descriptors ran out resume at the latest after this long, in case no
+ * connection of ours closes (something else held the descriptors). */
+#define ACCEPT_RETRY_SECONDS 1.0
 
 const char *
 server_date(struct server *srv)
@@ -44,13 +51,87 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 }
 
 static void
+set_listeners(struct server *srv, int on)
+{
+    for (size_t i = 0; i < srv->nlisteners; i++) {
+        if (on)
+            evconnlistener_enable(srv->listeners[i]);
+        else
+            evconnlistener_disable(srv->listeners[i]);
+    }
+}
+
+static void
+resume_accepting(struct server *srv)
+{
+    srv->accept_paused = 0;
+    evtimer_del(srv->accept_retry);
+    if (!srv->draining)
+        set_listeners(srv, 1);
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    resume_accepting(arg);
+}
+
+void
+server_conn_closed(struct server *srv)
+{
+    if (srv->accept_paused)
+        resume_accepting(srv);
+}
+
+static void
 on_accept_error(struct evconnlistener *l, void *arg)
 {
     struct server *srv = arg;
     int err = EVUTIL_SOCKET_ERROR();
-    /* EMFILE and friends: pause instead of spinning; connections closing free descriptors. */
-    log_error(&srv->log, "accept failed: %s", evutil_socket_error_to_string(err));
     (void)l;
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+        log_error(&srv->log, "accept failed: %s", evutil_socket_error_to_string(err));
+        return;
+    }
+    /* The pending connection stays readable: accepting again at once would spin. Pause until a
+     * connection closes and frees a descriptor (or the retry timer fires); one line per pause. */
+    if (srv->accept_paused)
+        return;
+    srv->accept_paused = 1;
+    set_listeners(srv, 0);
+    struct timeval tv = {(time_t)ACCEPT_RETRY_SECONDS, 0};
+    evtimer_add(srv->accept_retry, &tv);
+    log_warn(&srv->log, "accept failed: %s: not accepting until a connection closes",
+             evutil_socket_error_to_string(err));
+}
+
+/* Raises the soft open files limit to what --max-connections needs, or, when the hard limit
+ * forbids it, lowers the effective maximum so connections are refused before accept() fails. */
+static void
+fit_open_files_limit(struct server *srv)
+{
+    const rlim_t want = (rlim_t)srv->cfg->max_connections + FD_RESERVE;
+    struct rlimit rl;
+    srv->max_conns = srv->cfg->max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info(&srv->log, "raised the open files limit from %llu to %llu for --max-connections",
+                 (unsigned long long)old, (unsigned long long)rl.rlim_cur);
+    else
+        rl.rlim_cur = old;
+    if (rl.rlim_cur >= want)
+        return;
+    srv->max_conns = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : rl.rlim_cur / 2;
+    log_warn(&srv->log,
+             "the open files limit (%llu, hard %llu) allows %lu connections, not the %u of "
+             "--max-connections: more are refused",
+             (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, srv->max_conns,
+             srv->cfg->max_connections);
 }
 
 /* Splits HOST:PORT or [V6]:PORT. */
@@ -299,6 +380,7 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->started_at = time(NULL);
     srv->started_mono = admin_clock();
     pthread_mutex_init(&srv->fixtures_lock, NULL);
+    fit_open_files_limit(srv);
     if (zapi_load_fixtures(cfg->fixtures_dir, &srv->fixtures, err) < 0)
         return -1;
     log_fixtures(srv, "loaded", srv->fixtures);
@@ -341,8 +423,9 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
     srv->drain_timer = evtimer_new(srv->base, on_drained, srv);
+    srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
     if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer ||
-        event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
+        !srv->accept_retry || event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
         event_add(srv->sig_hup, NULL)) {
         buf_printf(err, "cannot set up signal handling");
         return -1;
@@ -382,6 +465,8 @@ server_free(struct server *srv)
     watch_free(srv->watch);
     if (srv->drain_timer)
         event_free(srv->drain_timer);
+    if (srv->accept_retry)
+        event_free(srv->accept_retry);
     if (srv->base)
         event_base_free(srv->base);
     tls_server_free(srv->tls);

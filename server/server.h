@@ -41,6 +41,9 @@ struct server {
     struct http_limits limits;
     struct conn *conns; /* every open connection, for shutdown */
     unsigned long open_conns;
+    unsigned long max_conns;    /* --max-connections, lowered when the open files limit is less */
+    int accept_paused;          /* listeners off: descriptors ran out (see server_conn_closed) */
+    struct event *accept_retry; /* resumes accepting when no connection closes for a while */
     int draining;
     time_t started_at;
     double started_mono;
@@ -59,6 +62,9 @@ void server_free(struct server *srv);
 int server_reload(struct server *srv, const char *why, struct buf *err);
 /* The current fixture set, with a reference the caller releases (fixtures_release). */
 struct fixture_set *server_fixtures(struct server *srv);
+/* Called when a connection closes and frees its descriptor: accepting resumes if it was paused
+ * because descriptors ran out. */
+void server_conn_closed(struct server *srv);
 /* The current HTTP Date header value. */
 const char *server_date(struct server *srv);
 

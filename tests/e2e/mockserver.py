@@ -335,10 +335,11 @@ class MockServer:
 
     MockServer(args=[...], env={...}, fixtures=DIR, listen=[...], tls=True, certs_dir=DIR)
     start() / stop(sig) / close(); also a context manager (stop on exit, asserting exit 0).
+    popen_kw: extra subprocess.Popen arguments (preexec_fn for resource limits, pass_fds).
     """
 
     def __init__(self, args=(), env=None, fixtures=None, listen=("127.0.0.1:0",), tls=True,
-                 certs_dir=None, port_file=True, env_only=False):
+                 certs_dir=None, port_file=True, env_only=False, popen_kw=None):
         self.tmp = tempfile.mkdtemp(prefix="zapi-e2e-")
         self.args = list(args)
         self.extra_env = dict(env or {})
@@ -348,6 +349,7 @@ class MockServer:
         self.certs_dir = certs_dir or os.path.join(self.tmp, "certs")
         self.port_file = os.path.join(self.tmp, "port") if port_file else None
         self.env_only = env_only
+        self.popen_kw = dict(popen_kw or {})
         self.log_path = os.path.join(self.tmp, "server.log")
         self.proc = None
         self.ports = []
@@ -391,7 +393,7 @@ class MockServer:
         self._log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.command(), env=self.environment(), cwd=self.tmp,
                                      stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, **self.popen_kw)
         deadline = time.monotonic() + START_TIMEOUT
         want = len(self.listen)
         while True:
@@ -473,7 +475,19 @@ class MockServer:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def cpu_seconds(self):
+        """User plus system CPU time the running server has used so far (Linux /proc)."""
+        with open("/proc/%d/stat" % self.proc.pid, encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # -- log --------------------------------------------------------------------------------
+
+    def log_bytes(self):
+        try:
+            return os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            return len(getattr(self, "_final_log", ""))
 
     def _read_log(self):
         try:

@@ -1,0 +1,130 @@
+"""Running out of resources: file descriptors (a low ulimit -n) and slow readers of large answers.
+
+Each test starts its own server, measures it from outside (CPU time from /proc, log size, ping
+latency) and keeps its load small and short: the suite also runs under ASan on a loaded 2-core CI
+machine, so the bounds are loose and far from the failures they guard against.
+"""
+
+import os
+import re
+import resource
+import socket
+import time
+import unittest
+
+from mockserver import MockServer, xml_request
+
+# How long the clients hold their connections while the server is measured.
+HOLD_SECONDS = 2.0
+# A spinning accept loop burns a whole core and writes megabytes of log in HOLD_SECONDS; an idle
+# server uses next to nothing. Loose for ASan and a loaded machine.
+MAX_CPU_SECONDS = 0.6
+MAX_LOG_BYTES = 64 * 1024
+
+
+def limit_open_files(n):
+    """A preexec_fn: soft and hard RLIMIT_NOFILE of n in the child, like `ulimit -n n`."""
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+    return apply
+
+
+def open_limit_of(pid):
+    """The soft 'Max open files' of a running process."""
+    with open("/proc/%d/limits" % pid, encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise AssertionError("no Max open files in /proc/%d/limits" % pid)
+
+
+class FileDescriptors(unittest.TestCase):
+    def start(self, limit, args=(), pass_fds=()):
+        s = MockServer(args=["--handshake-timeout", "30"] + list(args),
+                       popen_kw={"preexec_fn": limit_open_files(limit), "pass_fds": pass_fds})
+        self.addCleanup(s.close)
+        s.start()
+        self.assertEqual(s.post_xml("zapiPing").status, 200)
+        return s
+
+    def hold_connections(self, s, count):
+        """Opens count TCP connections that never start their TLS handshake (each holds a
+        descriptor of the server's), waits HOLD_SECONDS; returns (cpu seconds, log bytes) the
+        server spent meanwhile. The connections are closed afterwards."""
+        socks = []
+        cpu0, log0 = s.cpu_seconds(), s.log_bytes()
+        try:
+            for _ in range(count):
+                socks.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+            time.sleep(HOLD_SECONDS)
+            return s.cpu_seconds() - cpu0, s.log_bytes() - log0
+        finally:
+            for k in socks:
+                k.close()
+
+    def assert_serves_again(self, s):
+        deadline = time.monotonic() + 5.0
+        while True:
+            conn = s.connection(timeout=2.0)
+            try:
+                r = s.post_xml("zapiPing", conn=conn)
+                self.assertEqual(r.status, 200)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+            finally:
+                conn.close()
+
+    def test_descriptors_running_out_pause_accepting(self):
+        # Regression (issue 12): with ulimit -n 64 and 100 connections the accept loop spun at
+        # 100% CPU writing millions of "accept failed: Too many open files" lines. Descriptors
+        # inherited from the parent use up most of the room the server keeps for itself, so
+        # accept() does fail here.
+        spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(40)]
+        self.addCleanup(lambda: [os.close(fd) for fd in spare])
+        s = self.start(64, pass_fds=spare)
+        cpu, log = self.hold_connections(s, 100)
+        print("fd exhaustion: %.2f s CPU, %d log bytes in %.1f s" % (cpu, log, HOLD_SECONDS))
+        self.assertLess(cpu, MAX_CPU_SECONDS, s.log()[-2000:])
+        self.assertLess(log, MAX_LOG_BYTES)
+        self.assertRegex(s.log(), r"warn .*accept failed: Too many open files: not accepting "
+                                  r"until a connection closes")
+        self.assert_serves_again(s)
+        s.stop()
+
+    def test_low_limit_lowers_max_connections(self):
+        # ulimit -n 64 cannot hold --max-connections 4096: the server says so and refuses the
+        # connections it cannot hold instead of running out.
+        s = self.start(64)
+        self.assertRegex(s.log(), r"warn .*open files limit \(64, hard 64\) allows 32 "
+                                  r"connections, not the 4096 of --max-connections")
+        cpu, log = self.hold_connections(s, 100)
+        self.assertLess(cpu, MAX_CPU_SECONDS)
+        self.assertLess(log, MAX_LOG_BYTES)
+        self.assertIn("--max-connections reached", s.log())
+        self.assertNotIn("accept failed", s.log())
+        self.assert_serves_again(s)
+        s.stop()
+
+    def test_soft_limit_raised_for_max_connections(self):
+        def soft_64():
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if hard != resource.RLIM_INFINITY and hard < 300:
+            self.skipTest("hard open files limit %d is below 300" % hard)
+        s = MockServer(args=["--max-connections", "200"], popen_kw={"preexec_fn": soft_64})
+        self.addCleanup(s.close)
+        s.start()
+        self.assertGreaterEqual(open_limit_of(s.proc.pid), 200)
+        self.assertRegex(s.log(), r"raised the open files limit from 64 to \d+")
+        s.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
