@@ -25,6 +25,8 @@
 /* Reads per event before yielding to other connections. */
 #define READS_PER_EVENT 32
 #define LINGER_SECONDS 2.0
+/* Bytes of a request target a log line shows. */
+#define LOG_URL_MAX 64
 
 enum conn_state { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER };
 enum timer_kind { T_NONE, T_HANDSHAKE, T_REQUEST, T_IDLE, T_LINGER };
@@ -194,14 +196,15 @@ elapsed_us(const struct timespec *t0)
 static void
 log_request(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
 {
-    char token[24];
+    char token[24], url[LOG_URL_MAX * LOG_ESCAPE_GROWTH + 4];
     zapi_token_short(r->res.token, token, sizeof(token));
+    /* The target comes from the network: escaped, it cannot fake fields or make the log binary. */
+    log_escape(req->url.data ? req->url.data : "", req->url.len, LOG_URL_MAX, url, sizeof(url));
     log_msg(&c->srv->log, r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
-            "request peer=%s http=\"%s %.64s\" method=%s token=%s status=%d "
+            "request peer=%s http=\"%s %s\" method=%s token=%s status=%d "
             "error=%d methodError=%d us=%ld",
-            c->peer, http_method_str(req->method), req->url.data ? req->url.data : "",
-            r->res.method[0] ? r->res.method : "-", token, r->res.status, r->res.zapi_error,
-            r->res.method_error, us);
+            c->peer, http_method_str(req->method), url, r->res.method[0] ? r->res.method : "-",
+            token, r->res.status, r->res.zapi_error, r->res.method_error, us);
 }
 
 static void
@@ -262,7 +265,9 @@ respond_error(struct conn *c, int status, const char *reason)
     snprintf(msg, sizeof(msg), "HTTP %d %s: %s", status, http_status_text(status), reason);
     zapi_http_error(&env, status, msg, FORMAT_XML, &r.res);
     write_response(c, &r, 0, 0);
-    log_warn(&c->srv->log, "refused peer=%s status=%d reason=\"%s\"", c->peer, status, reason);
+    char why[sizeof(msg) * LOG_ESCAPE_GROWTH + 4];
+    log_escape(reason, strlen(reason), sizeof(msg), why, sizeof(why));
+    log_warn(&c->srv->log, "refused peer=%s status=%d reason=\"%s\"", c->peer, status, why);
     metrics_request(c->srv->metrics, "-", status, r.res.zapi_error, r.res.method_error, 0);
     metrics_refused(c->srv->metrics, status == 408   ? "request_timeout"
                                      : status == 413 ? "body_too_large"

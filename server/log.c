@@ -1,4 +1,5 @@
 #include "log.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -47,6 +48,80 @@ log_timestamp(char *out, size_t len)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     log_format_time((double)tv.tv_sec + (double)tv.tv_usec / 1e6, out, len);
+}
+
+/* Appends byte c as \xHH to e at *elen. */
+static void
+hex_byte(unsigned char c, char *e, size_t *elen)
+{
+    static const char hex[] = "0123456789abcdef";
+    e[(*elen)++] = '\\';
+    e[(*elen)++] = 'x';
+    e[(*elen)++] = hex[c >> 4];
+    e[(*elen)++] = hex[c & 15];
+}
+
+/* The escaped form of the n bytes at p into e (room for n * LOG_ESCAPE_GROWTH); returns its
+ * length. n > 1 is a well-formed UTF-8 character of code point cp; n == 1 is ASCII, or a byte of
+ * ill-formed UTF-8 when it is 0x80 or more. */
+static size_t
+escape_char(const unsigned char *p, size_t n, unsigned cp, char *e)
+{
+    size_t elen = 0;
+    if (n > 1 && cp >= 0xA0) { /* C1 controls (U+0080-U+009F, NEL among them) are escaped */
+        memcpy(e, p, n);
+        return n;
+    }
+    if (n > 1) {
+        for (size_t k = 0; k < n; k++)
+            hex_byte(p[k], e, &elen);
+        return elen;
+    }
+    unsigned char c = p[0];
+    const char *named = c == '"'    ? "\\\""
+                        : c == '\\' ? "\\\\"
+                        : c == '\t' ? "\\t"
+                        : c == '\r' ? "\\r"
+                        : c == '\n' ? "\\n"
+                                    : NULL;
+    if (named) {
+        memcpy(e, named, 2);
+        return 2;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+        e[0] = (char)c;
+        return 1;
+    }
+    hex_byte(c, e, &elen);
+    return elen;
+}
+
+char *
+log_escape(const char *s, size_t len, size_t max, char *out, size_t outlen)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    if (outlen == 0)
+        return out;
+    while (i < len && i < max) {
+        unsigned cp = 0;
+        size_t n = text_utf8_len(u + i, len - i, &cp);
+        if (n == 0 || i + n > max)
+            n = 1; /* an ill-formed byte, or a character the cut splits, is escaped alone */
+        char e[4 * LOG_ESCAPE_GROWTH];
+        size_t elen = escape_char(u + i, n, cp, e);
+        if (o + elen + 4 > outlen) /* keeps room for "..." and the NUL */
+            break;
+        memcpy(out + o, e, elen);
+        o += elen;
+        i += n;
+    }
+    if (i < len && o + 4 <= outlen) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
 }
 
 void

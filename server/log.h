@@ -23,6 +23,16 @@ void log_format_time(double t, char *out, size_t len);
 /* log_format_time of the current time. */
 void log_timestamp(char *out, size_t len);
 
+/* Bytes of an escaped value per input byte at most ("\xHH"). */
+#define LOG_ESCAPE_GROWTH 4
+/* Writes s (len bytes from the network: a request target, a header...) into out (outlen bytes,
+ * NUL-terminated) as the content of a quoted log field, so it can neither end the field, fake
+ * other fields nor make the log binary: '"' and '\' get a backslash, tab, CR and LF become \t,
+ * \r and \n, other control characters, DEL and each byte not part of well-formed UTF-8 become
+ * \xHH; well-formed UTF-8 is kept. At most max bytes of s are used ("..." marks a cut), never
+ * more than fit: outlen >= max * LOG_ESCAPE_GROWTH + 4 holds any s. Returns out. */
+char *log_escape(const char *s, size_t len, size_t max, char *out, size_t outlen);
+
 #define log_error(lg, ...) log_msg((lg), LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(lg, ...) log_msg((lg), LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(lg, ...) log_msg((lg), LOG_LEVEL_INFO, __VA_ARGS__)

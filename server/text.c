@@ -2,9 +2,8 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when it is not valid. */
-static size_t
-utf8_len(const unsigned char *p, size_t n, unsigned *cp)
+size_t
+text_utf8_len(const unsigned char *p, size_t n, unsigned *cp)
 {
     if (p[0] < 0x80) {
         *cp = p[0];
@@ -55,7 +54,7 @@ text_sanitize(struct buf *b, size_t from)
     size_t i = from;
     while (i < b->len) {
         unsigned cp = 0;
-        size_t n = utf8_len(p + i, b->len - i, &cp);
+        size_t n = text_utf8_len(p + i, b->len - i, &cp);
         if (n == 0) {
             p[i++] = '?';
         } else if (!xml_allowed(cp)) {

@@ -567,6 +567,37 @@ class JsonAttacks(HostileCase):
 # 3. HTTP
 
 
+class LogInjection(HostileCase):
+    """Regression (issue 12): a request target with tabs, form feeds, quotes and raw high bytes
+    landed in the log line as is, faking logfmt fields and making the log binary."""
+
+    def log_line_of(self, port):
+        pattern = re.compile(rb"request peer=" + peer_re(port).encode("ascii") + rb" ")
+        deadline = time.monotonic() + 5.0
+        while True:
+            with open(self.server.log_path, "rb") as f:
+                lines = [l for l in f.read().split(b"\n") if pattern.search(l)]
+            if lines:
+                return lines[0]
+            if time.monotonic() > deadline:
+                self.fail("no request line for port %d:\n%s" % (port, self.server.log()[-3000:]))
+            time.sleep(0.02)
+
+    def test_request_target_is_escaped(self):
+        target = b'/zapi/?x"\tmethod=zapiFake\tstatus=299\x0c\\\xff\xfe\xc3\xa9\xc2\x85'
+        reader, port = self.send_raw(b"POST " + target + b" HTTP/1.1\r\nHost: localhost\r\n"
+                                     b"Content-Length: %d\r\n\r\n" % len(PING_XML) + PING_XML)
+        r = reader.read_response()
+        self.assertEqual(r.status, 200, r)
+        line = self.log_line_of(port)
+        line.decode("utf-8")  # valid UTF-8, whatever came in
+        self.assertFalse(re.search(rb"[\x00-\x1f\x7f]", line), line)
+        self.assertEqual(len(re.findall(rb" method=", line)), 1, line)
+        self.assertEqual(len(re.findall(rb" status=", line)), 1, line)
+        self.assertIn(b'http="POST /zapi/?x\\"\\tmethod=zapiFake\\tstatus=299\\x0c'
+                      b'\\\\\\xff\\xfe\xc3\xa9\\xc2\\x85" method=zapiPing ', line)
+
+
 MAX_BODY = 65536
 
 
