@@ -51,6 +51,31 @@ trim_value(struct buf *v)
     buf_consume(v, lead);
 }
 
+/* Counts the codings of a Transfer-Encoding value ("gzip, chunked"): how often chunked comes,
+ * and the first other one, which the mock does not implement. */
+static void
+note_codings(struct http_in *in, const char *v, size_t len)
+{
+    in->transfer_encoding = 1;
+    for (size_t i = 0; i < len;) {
+        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < len && v[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+            end--;
+        if (end == start)
+            continue;
+        if (end - start == 7 && strncasecmp(v + start, "chunked", 7) == 0)
+            in->chunked_codings++;
+        else if (!in->unknown_coding[0])
+            snprintf(in->unknown_coding, sizeof(in->unknown_coding), "%.*s", (int)(end - start),
+                     v + start);
+    }
+}
+
 static int
 commit_header(struct http_in *in)
 {
@@ -64,6 +89,10 @@ commit_header(struct http_in *in)
         dst = &in->req.authorization;
     else if (value_is(&in->field, "expect"))
         in->req.expect_continue = value_is(&in->value, "100-continue");
+    else if (!in->headers_done && value_is(&in->field, "host"))
+        in->host_headers++;
+    else if (!in->headers_done && value_is(&in->field, "transfer-encoding"))
+        note_codings(in, in->value.data ? in->value.data : "", in->value.len);
     if (dst) {
         buf_clear(dst);
         if (buf_append(dst, in->value.data ? in->value.data : "", in->value.len) < 0)
@@ -119,6 +148,30 @@ on_header_value(http_parser *p, const char *at, size_t len)
     return buf_append(&in->value, at, len) < 0 ? fail(in, 500, "out of memory") : 0;
 }
 
+/* What a proxy in front could read differently from us is refused, not guessed (RFC 9112 3.2,
+ * 6.1): Host missing from HTTP/1.1 or repeated, a transfer coding we do not implement, chunked
+ * twice. HTTP/1.0 with Transfer-Encoding is answered, then the connection closes. */
+static int
+check_framing(struct http_in *in, const http_parser *p)
+{
+    if (in->host_headers > 1)
+        return fail(in, 400, "more than one Host header");
+    if (in->host_headers == 0 && p->http_major == 1 && p->http_minor >= 1)
+        return fail(in, 400, "HTTP/1.1 request without a Host header");
+    if (in->unknown_coding[0]) {
+        char reason[96];
+        snprintf(reason, sizeof(reason), "transfer coding \"%s\" is not implemented",
+                 in->unknown_coding);
+        for (char *c = reason; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
+        return fail(in, 501, reason);
+    }
+    if (in->chunked_codings > 1)
+        return fail(in, 400, "Transfer-Encoding: chunked more than once");
+    return 0;
+}
+
 static int
 on_headers_complete(http_parser *p)
 {
@@ -129,6 +182,8 @@ on_headers_complete(http_parser *p)
     in->req.http_major = p->http_major;
     in->req.http_minor = p->http_minor;
     in->headers_done = 1;
+    if (check_framing(in, p) < 0)
+        return -1;
     /* Refuse an announced oversized body before reading it. */
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > in->limits.max_body)
         return fail(in, 413, "request body too large");
@@ -136,10 +191,15 @@ on_headers_complete(http_parser *p)
         return fail(in, 501, "protocol upgrade is not supported");
     if (in->req.expect_continue && p->http_major == 1 && p->http_minor >= 1)
         in->continue_pending = 1;
+    if (p->flags & F_CHUNKED) {
+        /* Stop right after the headers, so http_in_feed knows where the chunked body starts
+         * and checks its framing strictly (chunks_check). */
+        in->chunk = CHUNK_SIZE;
+        in->headers_paused = 1;
+        http_parser_pause(p, 1);
+    }
     return 0;
 }
-
-static int check_chunk_end(struct http_in *in, const char *after);
 
 static int
 on_body(http_parser *p, const char *at, size_t len)
@@ -147,34 +207,7 @@ on_body(http_parser *p, const char *at, size_t len)
     struct http_in *in = p->data;
     if (in->req.body.len + len > in->limits.max_body)
         return fail(in, 413, "request body too large");
-    if (p->flags & F_CHUNKED) {
-        in->chunk_left = in->chunk_left > len ? in->chunk_left - len : 0;
-        if (in->chunk_left == 0 && check_chunk_end(in, at + len) < 0)
-            return -1;
-    }
     return buf_append(&in->req.body, at, len) < 0 ? fail(in, 500, "out of memory") : 0;
-}
-
-/* The lenient parser takes any byte after a chunk's data for its CRLF, so "3\r\nabcdef" reads as
- * a chunk "abc" and a chunk of size 0xef: the bytes after the data must be CRLF. */
-static int
-on_chunk_header(http_parser *p)
-{
-    struct http_in *in = p->data;
-    in->chunk_left = p->content_length;
-    return 0;
-}
-
-static int
-check_chunk_end(struct http_in *in, const char *after)
-{
-    if (after < in->feed_end) {
-        if (*after != '\r')
-            return fail(in, 400, "chunk data longer than its declared size");
-    } else {
-        in->check_crlf = 1; /* the next feed must start with it */
-    }
-    return 0;
 }
 
 static int
@@ -182,7 +215,9 @@ on_message_complete(http_parser *p)
 {
     struct http_in *in = p->data;
     in->complete = 1;
-    in->req.keep_alive = http_should_keep_alive(p);
+    /* HTTP/1.0 has no chunked framing: a proxy may have read the body differently. */
+    in->req.keep_alive =
+        http_should_keep_alive(p) && !(in->transfer_encoding && p->http_minor == 0);
     /* Stop after each request so the caller answers pipelined requests one at a time, in order. */
     http_parser_pause(p, 1);
     return 0;
@@ -196,7 +231,6 @@ static const http_parser_settings settings = {
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
     .on_message_complete = on_message_complete,
-    .on_chunk_header = on_chunk_header,
 };
 
 void
@@ -251,7 +285,13 @@ http_in_next(struct http_in *in)
     buf_clear(&in->line);
     in->line_done = 0;
     in->chunk_left = 0;
-    in->check_crlf = 0;
+    in->chunk = CHUNK_OFF;
+    in->chunk_digits = 0;
+    in->headers_paused = 0;
+    in->host_headers = 0;
+    in->chunked_codings = 0;
+    in->transfer_encoding = 0;
+    in->unknown_coding[0] = '\0';
     in->in_value = 0;
     in->header_count = 0;
     in->header_bytes = 0;
@@ -333,6 +373,96 @@ check_request_line(struct http_in *in, const char *data, size_t len)
     return 0;
 }
 
+/* The parser, built lenient, takes anything between a chunk size and its CR as an extension
+ * (bare LFs included), any byte after a CR for the LF, and any bytes after a chunk's data for the
+ * CRLF ("3\r\nabcdef" reads as "abc" and a chunk of size 0xef). A proxy reading the same bytes
+ * strictly would frame them differently: request smuggling material. So the chunked body is
+ * checked here against RFC 9112 7.1, up to its end, before the parser sees it. */
+static int
+chunk_byte(struct http_in *in, unsigned char c)
+{
+    static const char hexdigits[] = "0123456789abcdef";
+    const char *h;
+    switch (in->chunk) {
+    case CHUNK_SIZE:
+        h = c ? strchr(hexdigits, c | 0x20) : NULL;
+        if (h && in->chunk_digits < 16) {
+            in->chunk_left = in->chunk_left * 16 + (uint64_t)(h - hexdigits);
+            in->chunk_digits++;
+        } else if (h) {
+            return fail(in, 400, "malformed chunk size: too many digits");
+        } else if (in->chunk_digits == 0) {
+            return fail(in, 400, "malformed chunk size");
+        } else if (c == ';' || c == ' ' || c == '\t') {
+            in->chunk = CHUNK_EXT;
+        } else if (c == '\r') {
+            in->chunk = CHUNK_SIZE_LF;
+        } else {
+            return fail(in, 400, "malformed chunk size");
+        }
+        return 0;
+    case CHUNK_EXT:
+        if (c == '\r')
+            in->chunk = CHUNK_SIZE_LF;
+        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return fail(in, 400, "bare LF or control character in a chunk extension");
+        return 0;
+    case CHUNK_SIZE_LF:
+        if (c != '\n')
+            return fail(in, 400, "chunk size line not ended by CRLF");
+        in->chunk = in->chunk_left ? CHUNK_DATA : CHUNK_TRAILER;
+        in->chunk_digits = 0;
+        return 0;
+    case CHUNK_DATA_CR:
+        in->chunk = CHUNK_DATA_LF;
+        return c == '\r' ? 0 : fail(in, 400, "chunk data longer than its declared size");
+    case CHUNK_DATA_LF:
+        in->chunk = CHUNK_SIZE;
+        return c == '\n' ? 0 : fail(in, 400, "chunk data not followed by CRLF");
+    case CHUNK_TRAILER:
+        if (c == '\n')
+            return fail(in, 400, "bare LF in the chunked trailer");
+        in->chunk = c == '\r' ? CHUNK_END_LF : CHUNK_FIELD;
+        return 0;
+    case CHUNK_FIELD:
+        if (c == '\n')
+            return fail(in, 400, "bare LF in the chunked trailer");
+        if (c == '\r')
+            in->chunk = CHUNK_FIELD_LF;
+        return 0;
+    case CHUNK_FIELD_LF:
+    case CHUNK_END_LF:
+        if (c != '\n')
+            return fail(in, 400, "chunked trailer line not ended by CRLF");
+        in->chunk = in->chunk == CHUNK_END_LF ? CHUNK_DONE : CHUNK_TRAILER;
+        return 0;
+    case CHUNK_OFF:
+    case CHUNK_DATA:
+    case CHUNK_DONE:
+        break;
+    }
+    return 0;
+}
+
+/* Checks the chunked body bytes in data, up to the end of the body. */
+static int
+chunks_check(struct http_in *in, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && in->chunk != CHUNK_OFF && in->chunk != CHUNK_DONE;) {
+        if (in->chunk == CHUNK_DATA) {
+            size_t take = in->chunk_left < len - i ? (size_t)in->chunk_left : len - i;
+            i += take;
+            in->chunk_left -= take;
+            if (in->chunk_left == 0)
+                in->chunk = CHUNK_DATA_CR;
+            continue;
+        }
+        if (chunk_byte(in, (unsigned char)data[i++]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 enum http_in_result
 http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
 {
@@ -343,17 +473,18 @@ http_in_feed(struct http_in *in, const char *data, size_t len, size_t *consumed)
         return HTTP_IN_REQUEST;
     if (len == 0)
         return HTTP_IN_MORE; /* the end of the stream is http_in_eof's business */
-    if (check_request_line(in, data, len) < 0)
+    if (check_request_line(in, data, len) < 0 || chunks_check(in, data, len) < 0)
         return HTTP_IN_ERROR;
-    if (in->check_crlf && len > 0) {
-        in->check_crlf = 0;
-        if (data[0] != '\r') {
-            fail(in, 400, "chunk data longer than its declared size");
-            return HTTP_IN_ERROR;
-        }
-    }
-    in->feed_end = data + len;
     size_t n = http_parser_execute(&in->parser, &settings, data, len);
+    if (in->headers_paused && !in->error_status) {
+        /* The parser stopped on the last byte of the chunked request's headers, which it takes
+         * again when resumed: the body starts after it. */
+        in->headers_paused = 0;
+        http_parser_pause(&in->parser, 0);
+        if (chunks_check(in, data + n + 1, len - n - 1) < 0)
+            return HTTP_IN_ERROR;
+        n += http_parser_execute(&in->parser, &settings, data + n, len - n);
+    }
     *consumed = n;
     enum http_errno e = HTTP_PARSER_ERRNO(&in->parser);
     if (in->error_status)
@@ -441,9 +572,33 @@ http_status_text(int status)
     }
 }
 
+/* Length of an absolute-form target's "http://authority" or "https://authority" prefix, or 0. */
+static size_t
+absolute_prefix(const char *url, size_t len)
+{
+    size_t i;
+    if (len >= 7 && strncasecmp(url, "http://", 7) == 0)
+        i = 7;
+    else if (len >= 8 && strncasecmp(url, "https://", 8) == 0)
+        i = 8;
+    else
+        return 0;
+    while (i < len && url[i] != '/' && url[i] != '?' && url[i] != '#')
+        i++;
+    return i;
+}
+
 void
 http_url_path(const char *url, size_t len, struct buf *out)
 {
+    size_t skip = absolute_prefix(url, len);
+    url += skip;
+    len -= skip;
+    if (skip && (len == 0 || url[0] != '/')) {
+        buf_clear(out);
+        buf_append_str(out, "/"); /* "http://host" and "http://host?q" name the root */
+        return;
+    }
     size_t n = 0;
     while (n < len && url[n] != '?' && url[n] != '#')
         n++;

@@ -40,16 +40,37 @@ enum http_in_result {
     HTTP_IN_ERROR,    /* malformed or over a limit: answer in->error_status and close */
 };
 
+/* Where the strict check of a chunked body stands (see http.c, chunks_check). */
+enum chunk_state {
+    CHUNK_OFF,     /* not a chunked body, or not reached yet */
+    CHUNK_SIZE,    /* hex digits of a chunk size */
+    CHUNK_EXT,     /* after the size: extensions up to the CR */
+    CHUNK_SIZE_LF, /* the LF after the size line's CR */
+    CHUNK_DATA,    /* chunk_left bytes of data */
+    CHUNK_DATA_CR, /* the CRLF after the data */
+    CHUNK_DATA_LF,
+    CHUNK_TRAILER,  /* start of a trailer line, or of the final CRLF */
+    CHUNK_FIELD,    /* inside a trailer line */
+    CHUNK_FIELD_LF, /* the LF after a trailer line's CR */
+    CHUNK_END_LF,   /* the LF of the final CRLF */
+    CHUNK_DONE,
+};
+
 struct http_in {
     http_parser parser;
     struct http_limits limits;
     struct http_request req;
-    struct buf field;     /* header name being read */
-    struct buf value;     /* header value being read */
-    struct buf line;      /* request line, checked once complete */
-    uint64_t chunk_left;  /* bytes of the current chunk still to come */
-    int check_crlf;       /* the next byte fed must end a chunk's data */
-    const char *feed_end; /* end of the bytes being parsed */
+    struct buf field;    /* header name being read */
+    struct buf value;    /* header value being read */
+    struct buf line;     /* request line, checked once complete */
+    uint64_t chunk_left; /* bytes of the current chunk still to come */
+    enum chunk_state chunk;
+    unsigned chunk_digits;    /* hex digits of the current size */
+    unsigned host_headers;    /* Host header lines */
+    unsigned chunked_codings; /* "chunked" among the Transfer-Encoding codings */
+    int transfer_encoding;    /* a Transfer-Encoding header came */
+    int headers_paused;       /* the parser stopped after a chunked request's headers */
+    char unknown_coding[32];  /* the first transfer coding other than chunked, cut */
     int line_done;
     int in_value;
     unsigned header_count;
@@ -74,7 +95,8 @@ void http_in_next(struct http_in *in);
 int http_in_idle(const struct http_in *in);
 
 const char *http_status_text(int status);
-/* Path part of a request target, without query or fragment, into out. */
+/* Path part of a request target, without query or fragment, into out. An absolute-form target
+ * ("https://host:8443/zapi/?q", as sent to proxies) gives the path it names ("/zapi/"). */
 void http_url_path(const char *url, size_t len, struct buf *out);
 
 #endif

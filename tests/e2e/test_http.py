@@ -247,6 +247,45 @@ class Malformed(HttpErrorBody, ServerTestCase):
             self.assertHttpError(reader.read_response(), 400)
             self.assertTrue(reader.at_eof())
 
+    # Framing a proxy in front could read differently (issue 12): refused, not guessed.
+    def test_http11_without_host(self):
+        self.assertBadRequest(b"POST /zapi/ HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+
+    def test_two_host_headers(self):
+        self.assertBadRequest(b"POST /zapi/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+                              b"Content-Length: 0\r\n\r\n")
+
+    def test_chunked_twice(self):
+        self.assertBadRequest(b"POST /zapi/ HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                              b"Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n")
+
+    def test_bare_lf_in_chunk_extension(self):
+        self.assertBadRequest(b"POST /zapi/ HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                              b"\r\n2;x\nhi\r\nhi\r\n0\r\n\r\n")
+
+    def test_unimplemented_transfer_coding(self):
+        r, closed = self.send_raw(b"POST /zapi/ HTTP/1.1\r\nHost: a\r\n"
+                                  b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n")
+        self.assertHttpError(r, 501)
+        self.assertTrue(closed)
+
+    def test_http10_with_transfer_encoding_closes(self):
+        body = xml_request("zapiPing")
+        r, closed = self.send_raw(b"POST /zapi/ HTTP/1.0\r\nConnection: keep-alive\r\n"
+                                  b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+                                  % (len(body), body))
+        self.assertZapiOk(r, "zapiPing")
+        self.assertEqual(r.header("Connection"), "close")
+        self.assertTrue(closed)
+
+    def test_absolute_form_target(self):
+        port = self.server.port
+        for target in ("https://127.0.0.1:%d/zapi/" % port, "https://localhost/zapi/?x=1"):
+            with self.subTest(target=target):
+                r, _ = self.send_raw(raw_request(xml_request("zapiPing"), path=target,
+                                                 extra_headers=["Connection: close"]))
+                self.assertZapiOk(r, "zapiPing")
+
     def test_server_still_serves(self):
         self.assertZapiOk(self.server.post(xml_request("zapiPing")), "zapiPing")
 

@@ -67,7 +67,7 @@ assert_error(int status, const char *reason_part)
                   in.error_reason, reason_part);
     /* An error sticks: nothing more is parsed. */
     size_t n = 99;
-    ck_assert_int_eq(http_in_feed(&in, "GET / HTTP/1.1\r\n\r\n", 18, &n), HTTP_IN_ERROR);
+    ck_assert_int_eq(http_in_feed(&in, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 18, &n), HTTP_IN_ERROR);
     ck_assert_uint_eq(n, 0);
 }
 
@@ -115,7 +115,7 @@ START_TEST(test_simple_post)
     ck_assert_int_eq(in.error_status, 0);
     ck_assert_int_eq(http_in_idle(&in), 0);
     /* Until http_in_next, the same request stays and nothing more is read. */
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\n\r\n", &n), HTTP_IN_REQUEST);
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\n\r\n", &n), HTTP_IN_REQUEST);
     ck_assert_uint_eq(n, 0);
     assert_buf(&in.req.body, "<request/>\n");
     http_in_next(&in);
@@ -174,9 +174,10 @@ END_TEST
 START_TEST(test_pipelined)
 {
     const char *reqs[] = {
-        "POST /zapi/ HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-        "POST /one HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-        "GET /two HTTP/1.1\r\nAccept: text/xml\r\nConnection: close\r\n\r\n",
+        "POST /zapi/ HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: "
+        "2\r\n\r\n{}",
+        "POST /one HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "GET /two HTTP/1.1\r\nHost: h\r\nAccept: text/xml\r\nConnection: close\r\n\r\n",
     };
     struct buf all = BUF_INIT;
     for (int i = 0; i < 3; i++)
@@ -221,7 +222,8 @@ END_TEST
 START_TEST(test_pipelined_partial_next)
 {
     struct buf b = BUF_INIT;
-    buf_append_str(&b, "POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\nxPOST /b HTTP/1.1\r\nConte");
+    buf_append_str(&b, "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nxPOST /b "
+                       "HTTP/1.1\r\nHost: h\r\nConte");
     size_t n;
     ck_assert_int_eq(http_in_feed(&in, b.data, b.len, &n), HTTP_IN_REQUEST);
     assert_buf(&in.req.body, "x");
@@ -239,7 +241,7 @@ END_TEST
 
 START_TEST(test_chunked)
 {
-    const char *req = "POST /zapi/ HTTP/1.1\r\n"
+    const char *req = "POST /zapi/ HTTP/1.1\r\nHost: h\r\n"
                       "Transfer-Encoding: chunked\r\n"
                       "Content-Type: text/xml\r\n"
                       "\r\n"
@@ -271,7 +273,7 @@ START_TEST(test_large_body_memory_released)
 {
     struct buf req = BUF_INIT;
     size_t body = 100 * 1024;
-    buf_printf(&req, "POST / HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", body);
+    buf_printf(&req, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: %zu\r\n\r\n", body);
     for (size_t i = 0; i < body; i++)
         buf_append(&req, "a", 1);
     size_t n;
@@ -292,7 +294,7 @@ START_TEST(test_content_length_over_limit)
     http_in_free(&in);
     setup_limits(&l);
     /* Only the headers: the refusal comes before any byte of the body. */
-    const char *head = "POST /zapi/ HTTP/1.1\r\nContent-Length: 101\r\n\r\n";
+    const char *head = "POST /zapi/ HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n";
     size_t n;
     ck_assert_int_eq(feed_str(head, &n), HTTP_IN_ERROR);
     assert_error(413, "request body too large");
@@ -301,7 +303,7 @@ START_TEST(test_content_length_over_limit)
     http_in_free(&in);
     setup_limits(&l);
     struct buf req = BUF_INIT;
-    buf_append_str(&req, "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n");
+    buf_append_str(&req, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n");
     for (int i = 0; i < 100; i++)
         buf_append(&req, "b", 1);
     ck_assert_int_eq(feed_all(req.data, req.len, &n), HTTP_IN_REQUEST);
@@ -311,11 +313,12 @@ START_TEST(test_content_length_over_limit)
     /* A huge length is refused the same way; one that overflows 64 bits is malformed. */
     http_in_free(&in);
     setup_limits(&l);
-    assert_refused("POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n", 413, "too large");
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999\r\n\r\n", 413,
+                   "too large");
     http_in_free(&in);
     setup_limits(&l);
-    assert_refused("POST / HTTP/1.1\r\nContent-Length: 184467440737095516150\r\n\r\n", 400,
-                   "content-length");
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 184467440737095516150\r\n\r\n",
+                   400, "content-length");
 }
 END_TEST
 
@@ -325,7 +328,7 @@ START_TEST(test_chunked_over_limit)
     http_in_free(&in);
     setup_limits(&l);
     size_t n;
-    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                               "6\r\nabcdef\r\n",
                               &n),
                      HTTP_IN_MORE);
@@ -335,7 +338,7 @@ START_TEST(test_chunked_over_limit)
     /* Chunks adding up to exactly the limit are fine. */
     http_in_free(&in);
     setup_limits(&l);
-    const char *ok = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    const char *ok = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                      "6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n";
     ck_assert_int_eq(feed_all(ok, strlen(ok), &n), HTTP_IN_REQUEST);
     assert_buf(&in.req.body, "abcdefghij");
@@ -343,7 +346,7 @@ START_TEST(test_chunked_over_limit)
     /* One huge chunk announced: refused as its bytes come, never buffered past the limit. */
     http_in_free(&in);
     setup_limits(&l);
-    assert_refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                    "100000\r\n0123456789abcdef",
                    413, "too large");
     ck_assert_uint_le(in.req.body.len, 10);
@@ -357,12 +360,13 @@ START_TEST(test_url_limit)
     setup_limits(&l);
     size_t n;
     /* 16 bytes is the limit: fine. */
-    ck_assert_int_eq(feed_str("GET /23456789abcdefg HTTP/1.1\r\n\r\n", &n), HTTP_IN_REQUEST);
+    ck_assert_int_eq(feed_str("GET /23456789abcdefg HTTP/1.1\r\nHost: h\r\n\r\n", &n),
+                     HTTP_IN_REQUEST);
     assert_buf(&in.req.url, "/23456789abcdefg");
     http_in_next(&in);
     /* Even when the target arrives in pieces, 17 bytes is over. */
     ck_assert_int_eq(feed_str("GET /23456789", &n), HTTP_IN_MORE);
-    ck_assert_int_eq(feed_str("abcdefgh HTTP/1.1\r\n\r\n", &n), HTTP_IN_ERROR);
+    ck_assert_int_eq(feed_str("abcdefgh HTTP/1.1\r\nHost: h\r\n\r\n", &n), HTTP_IN_ERROR);
     assert_error(414, "request target too long");
 
     http_in_free(&in);
@@ -371,7 +375,7 @@ START_TEST(test_url_limit)
     buf_append_str(&req, "GET /");
     for (int i = 0; i < 9000; i++)
         buf_append(&req, "x", 1);
-    buf_append_str(&req, " HTTP/1.1\r\n\r\n");
+    buf_append_str(&req, " HTTP/1.1\r\nHost: h\r\n\r\n");
     ck_assert_int_eq(feed_all(req.data, req.len, &n), HTTP_IN_ERROR);
     assert_error(414, "too long");
     ck_assert_uint_le(in.req.url.len, 8192);
@@ -381,23 +385,23 @@ END_TEST
 
 START_TEST(test_header_count_limit)
 {
-    struct http_limits l = {1024, 8192, 32 * 1024, 3};
+    struct http_limits l = {1024, 8192, 32 * 1024, 4};
     http_in_free(&in);
     setup_limits(&l);
     size_t n;
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &n),
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &n),
                      HTTP_IN_REQUEST);
     http_in_next(&in); /* the count starts again for each request */
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &n),
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &n),
                      HTTP_IN_REQUEST);
     http_in_next(&in);
-    assert_refused("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431,
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431,
                    "too many request headers");
 
     /* A header name split across feeds counts once. */
     http_in_free(&in);
     setup_limits(&l);
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nAa", &n), HTTP_IN_MORE);
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nAa", &n), HTTP_IN_MORE);
     ck_assert_int_eq(feed_str("aa: 1\r\nBb", &n), HTTP_IN_MORE);
     ck_assert_int_eq(feed_str("bb: 2\r\nC: 3\r\n\r\n", &n), HTTP_IN_REQUEST);
 }
@@ -405,27 +409,28 @@ END_TEST
 
 START_TEST(test_header_bytes_limit)
 {
-    struct http_limits l = {1024, 8192, 20, 100};
+    struct http_limits l = {1024, 8192, 25, 100};
     http_in_free(&in);
     setup_limits(&l);
     size_t n;
-    /* Names and values: "Name" + "0123456789abcdef" = 20 bytes. */
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nName: 0123456789abcdef\r\n\r\n", &n),
+    /* Names and values: "Host" + "h" + "Name" + "0123456789abcdef" = 25 bytes. */
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nName: 0123456789abcdef\r\n\r\n", &n),
                      HTTP_IN_REQUEST);
     http_in_next(&in);
-    assert_refused("GET / HTTP/1.1\r\nName: 0123456789abcdefg\r\n\r\n", 431,
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nName: 0123456789abcdefg\r\n\r\n", 431,
                    "request headers too large");
 
     http_in_free(&in);
     setup_limits(&l);
-    assert_refused("GET / HTTP/1.1\r\nA: 1234567890\r\nB: 123456789\r\n\r\n", 431, "too large");
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nA: 1234567890\r\nB: 123456789\r\n\r\n", 431,
+                   "too large");
 
     /* With a generous limit, http_parser's own header cap still answers 431. */
     struct http_limits big = {1024, 8192, 1024 * 1024, 100000};
     http_in_free(&in);
     setup_limits(&big);
     struct buf req = BUF_INIT;
-    buf_append_str(&req, "GET / HTTP/1.1\r\nX-Big: ");
+    buf_append_str(&req, "GET / HTTP/1.1\r\nHost: h\r\nX-Big: ");
     for (int i = 0; i < 100 * 1024; i++)
         buf_append(&req, "v", 1);
     buf_append_str(&req, "\r\n\r\n");
@@ -466,23 +471,24 @@ END_TEST
 
 START_TEST(test_garbage_variants)
 {
-    assert_refused("GET /a b HTTP/1.1\r\n\r\n", 400, "malformed request");
+    assert_refused("GET /a b HTTP/1.1\r\nHost: h\r\n\r\n", 400, "malformed request");
     http_in_free(&in);
     setup_default();
     assert_refused("GET / FOO/1.1\r\n\r\n", 400, "malformed request");
     http_in_free(&in);
     setup_default();
-    assert_refused("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "content-length");
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", 400,
+                   "content-length");
     http_in_free(&in);
     setup_default();
-    assert_refused("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400,
-                   "malformed request");
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+                   400, "malformed request");
     http_in_free(&in);
     setup_default();
-    assert_refused("GET / HTTP/1.1\r\nNoColonHere\r\n\r\n", 400, "malformed request");
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nNoColonHere\r\n\r\n", 400, "malformed request");
     http_in_free(&in);
     setup_default();
-    assert_refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400,
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400,
                    "chunk size");
     http_in_free(&in);
     setup_default();
@@ -496,24 +502,24 @@ START_TEST(test_garbage_variants)
     /* A method http_parser does not know. */
     http_in_free(&in);
     setup_default();
-    assert_refused("BREW / HTTP/1.1\r\n\r\n", 501, "invalid HTTP method");
+    assert_refused("BREW / HTTP/1.1\r\nHost: h\r\n\r\n", 501, "invalid HTTP method");
     /* Upgrades and CONNECT are not for this server. */
     http_in_free(&in);
     setup_default();
-    assert_refused("GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 501,
-                   "protocol upgrade is not supported");
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+                   501, "protocol upgrade is not supported");
     http_in_free(&in);
     setup_default();
-    assert_refused("CONNECT example.com:443 HTTP/1.1\r\n\r\n", 501, "not supported");
+    assert_refused("CONNECT example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n", 501, "not supported");
 }
 END_TEST
 
 START_TEST(test_garbage_after_good_request)
 {
-    const char *two = "GET / HTTP/1.1\r\n\r\n\x01\x02\x03";
+    const char *two = "GET / HTTP/1.1\r\nHost: h\r\n\r\n\x01\x02\x03";
     size_t n;
     ck_assert_int_eq(http_in_feed(&in, two, strlen(two), &n), HTTP_IN_REQUEST);
-    ck_assert_uint_eq(n, 18);
+    ck_assert_uint_eq(n, 27);
     http_in_next(&in);
     ck_assert_int_eq(http_in_feed(&in, two + n, strlen(two) - n, &n), HTTP_IN_ERROR);
     ck_assert_int_ge(in.error_status, 400);
@@ -541,7 +547,8 @@ START_TEST(test_lenient_request_line)
     http_in_free(&in);
     setup_default();
     size_t n;
-    ck_assert_int_eq(feed_all("\r\n\r\nGET / HTTP/1.1\r\n\r\n", 24, &n), HTTP_IN_REQUEST);
+    ck_assert_int_eq(feed_all("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 33, &n),
+                     HTTP_IN_REQUEST);
     assert_buf(&in.req.url, "/");
 }
 END_TEST
@@ -555,15 +562,15 @@ START_TEST(test_lenient_header_name)
                    400, "header name");
     http_in_free(&in);
     setup_default();
-    assert_refused("POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc", 400, "header");
+    assert_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length : 3\r\n\r\nabc", 400, "header");
     http_in_free(&in);
     setup_default();
-    assert_refused("GET / HTTP/1.1\r\nX(y): 1\r\n\r\n", 400, "header");
+    assert_refused("GET / HTTP/1.1\r\nHost: h\r\nX(y): 1\r\n\r\n", 400, "header");
     /* Every token character is fine. */
     http_in_free(&in);
     setup_default();
     size_t n;
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nX-a!#$%&'*+.^_`|~9: v\r\n\r\n", &n),
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nX-a!#$%&'*+.^_`|~9: v\r\n\r\n", &n),
                      HTTP_IN_REQUEST);
 }
 END_TEST
@@ -587,7 +594,7 @@ START_TEST(test_zero_length_feed)
     ck_assert_int_eq(http_in_feed(&in, "", 0, &n), HTTP_IN_MORE);
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(in.error_status, 0);
-    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\n", &n), HTTP_IN_MORE);
+    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nHost: h\r\n", &n), HTTP_IN_MORE);
     /* Regression (fixed): in the middle of a request, feeding 0 bytes is taken by http_parser as
      * the end of the stream: HTTP_IN_ERROR 400 "stream ended at an unexpected time", with *consumed
      * set to 1 although len was 0. Expected: HTTP_IN_MORE, consumed 0 (the end of the stream is
@@ -605,7 +612,8 @@ END_TEST
 
 START_TEST(test_expect_continue)
 {
-    const char *head = "POST /zapi/ HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+    const char *head =
+        "POST /zapi/ HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
     size_t n;
     ck_assert_int_eq(feed_str(head, &n), HTTP_IN_CONTINUE);
     ck_assert_int_eq(in.req.expect_continue, 1);
@@ -617,7 +625,8 @@ END_TEST
 
 START_TEST(test_expect_continue_then_body)
 {
-    const char *head = "POST /zapi/ HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+    const char *head =
+        "POST /zapi/ HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
     size_t n;
     size_t len = strlen(head);
     ck_assert_int_eq(http_in_feed(&in, head, len, &n), HTTP_IN_CONTINUE);
@@ -685,12 +694,14 @@ START_TEST(test_expect_other_values)
     http_in_next(&in);
     /* Case-insensitive name and value. */
     ck_assert_int_eq(
-        feed_str("POST / HTTP/1.1\r\nEXPECT: 100-Continue\r\nContent-Length: 1\r\n\r\n", &n),
+        feed_str("POST / HTTP/1.1\r\nHost: h\r\nEXPECT: 100-Continue\r\nContent-Length: 1\r\n\r\n",
+                 &n),
         HTTP_IN_CONTINUE);
     http_in_free(&in);
     setup_default();
     /* Another expectation is not a 100-continue. */
-    const char *other = "POST / HTTP/1.1\r\nExpect: something\r\nContent-Length: 1\r\n\r\nz";
+    const char *other =
+        "POST / HTTP/1.1\r\nHost: h\r\nExpect: something\r\nContent-Length: 1\r\n\r\nz";
     ck_assert_int_eq(feed_all(other, strlen(other), &n), HTTP_IN_REQUEST);
     ck_assert_int_eq(in.req.expect_continue, 0);
 }
@@ -710,10 +721,11 @@ keep_alive_of(const char *req)
 
 START_TEST(test_keep_alive)
 {
-    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\n\r\n"), 1);
-    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n"), 1);
-    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"), 0);
-    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nconnection: CLOSE\r\n\r\n"), 0);
+    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nHost: h\r\n\r\n"), 1);
+    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n"),
+                     1);
+    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"), 0);
+    ck_assert_int_eq(keep_alive_of("GET / HTTP/1.1\r\nHost: h\r\nconnection: CLOSE\r\n\r\n"), 0);
     ck_assert_int_eq(keep_alive_of("GET / HTTP/1.0\r\n\r\n"), 0);
     ck_assert_int_eq(keep_alive_of("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), 1);
     ck_assert_int_eq(keep_alive_of("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), 1);
@@ -731,7 +743,7 @@ START_TEST(test_eof)
     ck_assert_int_eq(in.error_status, 0);
 
     size_t n;
-    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", &n),
+    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc", &n),
                      HTTP_IN_MORE);
     ck_assert_int_eq(http_in_idle(&in), 0);
     ck_assert_int_eq(http_in_eof(&in), -1);
@@ -748,7 +760,7 @@ START_TEST(test_eof)
     /* After a request and http_in_next: idle again. */
     http_in_free(&in);
     setup_default();
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\n\r\n", &n), HTTP_IN_REQUEST);
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\n\r\n", &n), HTTP_IN_REQUEST);
     http_in_next(&in);
     ck_assert_int_eq(http_in_idle(&in), 1);
     ck_assert_int_eq(http_in_eof(&in), 0);
@@ -772,7 +784,7 @@ END_TEST
 
 START_TEST(test_headers_case_insensitive)
 {
-    const char *req = "POST /zapi/ HTTP/1.1\r\n"
+    const char *req = "POST /zapi/ HTTP/1.1\r\nHost: h\r\n"
                       "CONTENT-TYPE: application/json; charset=utf-8\r\n"
                       "accept: application/xml\r\n"
                       "AuThOrIzAtIoN: Bearer abc def\r\n"
@@ -791,7 +803,7 @@ END_TEST
 START_TEST(test_headers_split_and_repeated)
 {
     size_t n;
-    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nCont", &n), HTTP_IN_MORE);
+    ck_assert_int_eq(feed_str("POST / HTTP/1.1\r\nHost: h\r\nCont", &n), HTTP_IN_MORE);
     ck_assert_int_eq(feed_str("ent-Type: text/", &n), HTTP_IN_MORE);
     ck_assert_int_eq(feed_str("xml\r\nAccept: a\r\nAccept: b\r\n", &n), HTTP_IN_MORE);
     ck_assert_int_eq(feed_str("Content-Typ: nope\r\nContent-Types: nope\r\n\r\n", &n),
@@ -800,7 +812,7 @@ START_TEST(test_headers_split_and_repeated)
     assert_buf(&in.req.accept, "b");              /* the last one wins */
     http_in_next(&in);
     /* An empty value. */
-    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nAccept:\r\nContent-Type: \r\n\r\n", &n),
+    ck_assert_int_eq(feed_str("GET / HTTP/1.1\r\nHost: h\r\nAccept:\r\nContent-Type: \r\n\r\n", &n),
                      HTTP_IN_REQUEST);
     assert_buf(&in.req.accept, "");
     assert_buf(&in.req.content_type, "");
@@ -814,7 +826,7 @@ START_TEST(test_header_values_trimmed)
      * gets no 100 Continue, so the client waits out its timeout, and Content-Type keeps
      * "text/xml  \t". A field value excludes leading and trailing whitespace (RFC 9110
      * section 5.5). Expected: values trimmed. */
-    const char *req = "POST / HTTP/1.1\r\nContent-Type:   text/xml  \t\r\n"
+    const char *req = "POST / HTTP/1.1\r\nHost: h\r\nContent-Type:   text/xml  \t\r\n"
                       "Accept: application/json \r\nExpect: 100-continue \r\n"
                       "Content-Length: 1\r\n\r\n";
     size_t n;
@@ -848,12 +860,138 @@ START_TEST(test_url_path)
     assert_path("?only=query", "");
     assert_path("", "");
     assert_path("*", "*");
-    assert_path("http://host:1/p?q", "http://host:1/p");
+    /* Absolute form, as sent to proxies (RFC 9112 3.2.2): the path it names. */
+    assert_path("http://host:1/p?q", "/p");
+    assert_path("https://127.0.0.1:8443/zapi/", "/zapi/");
+    assert_path("HTTPS://[::1]:8443/__admin/health?x#y", "/__admin/health");
+    assert_path("http://host", "/");
+    assert_path("http://host?q=1", "/");
+    assert_path("ftp://host/p", "ftp://host/p");
+    assert_path("/http://host/p", "/http://host/p");
     /* Only len bytes. */
     struct buf out = BUF_INIT;
     http_url_path("/abc?d", 2, &out);
     ck_assert_str_eq(out.data, "/a");
     buf_free(&out);
+}
+END_TEST
+
+/* ---- framing a proxy in front could read differently (issue 12) ---- */
+
+/* Feeds req whole, then byte by byte, expecting the same refusal both ways. */
+static void
+assert_refused_split(const char *req, int status, const char *reason_part)
+{
+    http_in_free(&in);
+    setup_default();
+    assert_refused(req, status, reason_part);
+    http_in_free(&in);
+    setup_default();
+    enum http_in_result r = HTTP_IN_MORE;
+    for (size_t i = 0; req[i] && r != HTTP_IN_ERROR; i++) {
+        size_t n;
+        r = http_in_feed(&in, req + i, 1, &n);
+    }
+    ck_assert_int_eq(r, HTTP_IN_ERROR);
+    assert_error(status, reason_part);
+}
+
+static void
+assert_served(const char *req, const char *body)
+{
+    http_in_free(&in);
+    setup_default();
+    size_t n;
+    ck_assert_int_eq(feed_all(req, strlen(req), &n), HTTP_IN_REQUEST);
+    ck_assert_uint_eq(n, strlen(req));
+    assert_buf(&in.req.body, body);
+}
+
+START_TEST(test_host_header)
+{
+    assert_refused_split("POST /zapi/ HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400,
+                         "without a Host header");
+    assert_refused_split("POST /zapi/ HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 0\r\n\r\n",
+                         400, "more than one Host header");
+    assert_refused_split("GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400,
+                         "more than one Host header");
+    /* HTTP/1.0 predates Host. */
+    assert_served("POST /zapi/ HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", "hi");
+    /* A Host in the trailer is no second Host header. */
+    assert_served("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "2\r\nhi\r\n0\r\nHost: b\r\n\r\n",
+                  "hi");
+}
+END_TEST
+
+START_TEST(test_transfer_codings)
+{
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                         "2\r\nhi\r\n0\r\n\r\n",
+                         501, "transfer coding \"gzip\" is not implemented");
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+                         501, "\"gzip\"");
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\nxx", 501,
+                         "\"gzip\" is not implemented");
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\nxx",
+                         501, "\"gzip\" is not implemented");
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+                         400, "chunked more than once");
+    assert_refused_split("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"
+                         "2\r\nhi\r\n0\r\n\r\n",
+                         400, "chunked more than once");
+    /* Case and blanks do not matter. */
+    assert_served("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:  Chunked \r\n\r\n"
+                  "2\r\nhi\r\n0\r\n\r\n",
+                  "hi");
+}
+END_TEST
+
+START_TEST(test_http10_transfer_encoding_closes)
+{
+    assert_served("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "2\r\nhi\r\n0\r\n\r\n",
+                  "hi");
+    ck_assert_int_eq(in.req.keep_alive, 0);
+    /* Without it, HTTP/1.0 keep-alive stays. */
+    assert_served("POST / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi", "hi");
+    ck_assert_int_eq(in.req.keep_alive, 1);
+}
+END_TEST
+
+START_TEST(test_chunk_framing_strict)
+{
+    const char *head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+    struct {
+        const char *chunks;
+        const char *reason;
+    } bad[] = {
+        /* A bare LF ends the size line for a strict reader: "b" would then be data. */
+        {"5;a\nb\r\nhello\r\n0\r\n\r\n", "chunk extension"},
+        {"5;a\x01\r\nhello\r\n0\r\n\r\n", "chunk extension"},
+        {"5\rXhello\r\n0\r\n\r\n", "not ended by CRLF"},
+        {"5\nhello\r\n0\r\n\r\n", "malformed chunk size"},
+        {"5\r\nhello\rX0\r\n\r\n", "not followed by CRLF"},
+        {"5\r\nhello\r\n0\r\nX-T: 1\nY: 2\r\n\r\n", "bare LF"},
+        {"5\r\nhello\r\n0\r\n\n", "bare LF"},
+        {"5\r\nhello\r\n0\r\n\rX", "not ended by CRLF"},
+        {"00000000000000005\r\nhello\r\n0\r\n\r\n", "too many digits"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct buf req = BUF_INIT;
+        buf_printf(&req, "%s%s", head, bad[i].chunks);
+        assert_refused_split(req.data, 400, bad[i].reason);
+        buf_free(&req);
+    }
+    /* Extensions, quoted values, trailers and 16-digit sizes are fine. */
+    struct buf ok = BUF_INIT;
+    buf_printf(&ok,
+               "%s5 ; a=1;b=\"x y\"\r\nhello\r\n0000000000000002\r\nhi\r\n0;z\r\nX-T: 1\r\n\r\n",
+               head);
+    assert_served(ok.data, "hellohi");
+    buf_free(&ok);
 }
 END_TEST
 
@@ -936,6 +1074,13 @@ http_suite(void)
     tcase_add_checked_fixture(tc, setup_default, teardown);
     tcase_add_test(tc, test_eof);
     tcase_add_test(tc, test_eof_in_method);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("framing");
+    tcase_add_test(tc, test_host_header);
+    tcase_add_test(tc, test_transfer_codings);
+    tcase_add_test(tc, test_http10_transfer_encoding_closes);
+    tcase_add_test(tc, test_chunk_framing_strict);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("helpers");
