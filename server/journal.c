@@ -1,5 +1,6 @@
 #include "journal.h"
 #include "log.h"
+#include "mask.h"
 #include "strmap.h"
 
 #include <math.h>
@@ -14,10 +15,12 @@
 #define RING_INITIAL 32    /* entries a new key has room for before its ring grows */
 #define MAX_BUCKETS 65536u /* initially at most; the table grows with the keys */
 
-/* A kept body: the first len bytes of the caller's orig_len, masked when it is a request. */
+/* A kept body: the first len bytes of the caller's orig_len (bytes after masking, for a request),
+ * cut when they are not all there. */
 struct body {
     char *data; /* points into the owning rec */
     size_t len, orig_len;
+    int cut;
 };
 
 /* One kept exchange, in a single allocation: the strings live in data[]. */
@@ -46,302 +49,6 @@ struct journal {
     size_t per_client, max_body, max_keys;
     struct strmap keys; /* of struct jkey */
 };
-
-/* ---- helpers ---- */
-
-static int
-is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static size_t
-skip_blanks(const char *s, size_t len, size_t i)
-{
-    while (i < len && is_blank(s[i]))
-        i++;
-    return i;
-}
-
-/* ASCII only, so the result does not depend on the locale. */
-static int
-lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-static int
-name_eq(const char *s, size_t len, const char *lit)
-{
-    size_t i = 0;
-    for (; i < len && lit[i]; i++)
-        if (lower((unsigned char)s[i]) != lit[i])
-            return 0;
-    return i == len && lit[i] == '\0';
-}
-
-static void
-mask_span(char *s, size_t from, size_t to, size_t *count)
-{
-    if (to <= from)
-        return;
-    memset(s + from, '*', to - from);
-    (*count)++;
-}
-
-/* ---- masking ---- */
-
-static int
-name_is_secret(const char *name, size_t len)
-{
-    static const char *const exact[] = {"cardnumber", "creditcardnumber", "ccnumber", "cvv", "cvv2",
-                                        "cvc",        "securitycode",     "pin"};
-    static const char suffix[] = "password"; /* zapiPassword, newPassword... */
-    const size_t slen = sizeof(suffix) - 1;
-    if (len >= slen && name_eq(name + len - slen, slen, suffix))
-        return 1;
-    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-        if (name_eq(name, len, exact[i]))
-            return 1;
-    return 0;
-}
-
-static int
-xml_name_start(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
-}
-
-static int
-xml_name_char(unsigned char c)
-{
-    return xml_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-/* Length of the XML name at s, 0 when s does not start one. */
-static size_t
-xml_name(const char *s, size_t n)
-{
-    if (n == 0 || !xml_name_start((unsigned char)s[0]))
-        return 0;
-    size_t i = 1;
-    while (i < n && xml_name_char((unsigned char)s[i]))
-        i++;
-    return i;
-}
-
-/* Judges the local part of a name, so that ns:password counts as password. */
-static int
-xml_name_secret(const char *name, size_t len)
-{
-    size_t start = len;
-    while (start > 0 && name[start - 1] != ':')
-        start--;
-    return name_is_secret(name + start, len - start);
-}
-
-/* Skips the attribute value at i (just past '=' and blanks), masking it when secret. Returns the
- * index after it. */
-static size_t
-xml_attr_value(char *s, size_t len, size_t i, int secret, size_t *count)
-{
-    size_t from = i, to, next;
-    if (s[i] == '"' || s[i] == '\'') {
-        from = i + 1;
-        const char *q = memchr(s + from, s[i], len - from);
-        to = q ? (size_t)(q - s) : len;
-        next = q ? to + 1 : len;
-    } else { /* unquoted, as lenient parsers accept */
-        to = i;
-        while (to < len && !is_blank(s[to]) && s[to] != '>' && s[to] != '<')
-            to++;
-        next = to;
-    }
-    if (secret)
-        mask_span(s, from, to, count);
-    return next;
-}
-
-/* Scans the start tag at i ('<' then a name) to its end, masking secret attributes' values.
- * Returns the index after it; *open = 1 when it opens content (ends in '>', not '/>'). */
-static size_t
-xml_start_tag(char *s, size_t len, size_t i, size_t *count, int *open)
-{
-    *open = 0;
-    i += 1 + xml_name(s + i + 1, len - i - 1);
-    while (i < len) {
-        if (s[i] == '>') {
-            *open = 1;
-            return i + 1;
-        }
-        if (s[i] == '/' && i + 1 < len && s[i + 1] == '>')
-            return i + 2;
-        if (s[i] == '<')
-            return i; /* malformed: rescan from this markup */
-        size_t an = xml_name(s + i, len - i);
-        if (an == 0) { /* a blank or a stray byte */
-            i++;
-            continue;
-        }
-        int secret = xml_name_secret(s + i, an);
-        i = skip_blanks(s, len, i + an);
-        if (i < len && s[i] == '=') {
-            i = skip_blanks(s, len, i + 1);
-            if (i < len)
-                i = xml_attr_value(s, len, i, secret, count);
-        }
-    }
-    return len;
-}
-
-/* Whether the close tag of the element name (n bytes) starts at i. One that the end of the body
- * cuts right after the name counts: nothing follows it to mask anyway. */
-static int
-xml_is_close(const char *s, size_t len, size_t i, const char *name, size_t n)
-{
-    if (len - i < 2 + n || s[i + 1] != '/' || memcmp(s + i + 2, name, n) != 0)
-        return 0;
-    size_t k = i + 2 + n;
-    return k == len || s[k] == '>' || is_blank(s[k]);
-}
-
-/* Masks the content of the secret element name from i (just past its start tag) to its close
- * tag: all text and CDATA content, but no markup (CDATA markers kept), so that text around child
- * elements is hidden too and children's secret attributes are still masked. Without a close
- * tag, masks to the end. Returns the index of the close tag. */
-static size_t
-xml_mask_content(char *s, size_t len, size_t i, const char *name, size_t n, size_t *count)
-{
-    static const char cdata[] = "<![CDATA[";
-    const size_t clen = sizeof(cdata) - 1;
-    size_t masked = 0;
-    while (i < len) {
-        if (s[i] != '<') {
-            s[i++] = '*';
-            masked++;
-        } else if (xml_is_close(s, len, i, name, n)) {
-            break;
-        } else if (len - i >= clen && memcmp(s + i, cdata, clen) == 0) {
-            i += clen;
-            const char *close = memmem(s + i, len - i, "]]>", 3);
-            size_t end = close ? (size_t)(close - s) : len; /* unterminated: mask to the end */
-            memset(s + i, '*', end - i);
-            masked += end - i;
-            i = close ? end + 3 : len;
-        } else if (xml_name(s + i + 1, len - i - 1) > 0) {
-            int open;
-            i = xml_start_tag(s, len, i, count, &open);
-        } else { /* a child's close tag, a comment...: kept up to its '>' */
-            const char *gt = memchr(s + i, '>', len - i);
-            i = gt ? (size_t)(gt - s) + 1 : len;
-        }
-    }
-    if (masked)
-        (*count)++;
-    return i;
-}
-
-/* Not a parser: start tags are found anywhere, even inside comments or CDATA, since masking a
- * little too much is harmless and missing a secret is not. */
-static size_t
-mask_xml(char *s, size_t len)
-{
-    size_t count = 0, i = 0;
-    while (i < len) {
-        const char *lt = memchr(s + i, '<', len - i);
-        if (!lt)
-            break;
-        i = (size_t)(lt - s);
-        size_t n = xml_name(lt + 1, len - i - 1);
-        if (n == 0) {
-            i++; /* a close tag, a comment, a declaration... */
-            continue;
-        }
-        int open;
-        i = xml_start_tag(s, len, i, &count, &open);
-        if (open && xml_name_secret(lt + 1, n))
-            i = xml_mask_content(s, len, i, lt + 1, n, &count);
-    }
-    return count;
-}
-
-/* Index just past the JSON string opening at i; *closed = 0 and len when it is unterminated. */
-static size_t
-json_string_end(const char *s, size_t len, size_t i, int *closed)
-{
-    for (i++; i < len; i++) {
-        if (s[i] == '\\') {
-            i++; /* the escaped byte cannot close the string */
-        } else if (s[i] == '"') {
-            *closed = 1;
-            return i + 1;
-        }
-    }
-    *closed = 0;
-    return len;
-}
-
-static int
-json_number_char(char c)
-{
-    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
-}
-
-/* Masks the value at i when it is a string (its whole content, escapes included, so it stays a
- * valid string) or a number. Returns the index after the value, or i for any other value. */
-static size_t
-json_mask_value(char *s, size_t len, size_t i, size_t *count)
-{
-    if (i >= len)
-        return len;
-    if (s[i] == '"') {
-        int closed;
-        size_t next = json_string_end(s, len, i, &closed);
-        mask_span(s, i + 1, closed ? next - 1 : len, count);
-        return next;
-    }
-    if (s[i] != '-' && !(s[i] >= '0' && s[i] <= '9'))
-        return i;
-    size_t to = i;
-    while (to < len && json_number_char(s[to]))
-        to++;
-    mask_span(s, i, to, count);
-    return to;
-}
-
-/* Every string followed by ':' is a key; no need to track the nesting. */
-static size_t
-mask_json(char *s, size_t len)
-{
-    size_t count = 0, i = 0;
-    while (i < len) {
-        const char *q = memchr(s + i, '"', len - i);
-        if (!q)
-            break;
-        i = (size_t)(q - s);
-        int closed;
-        size_t end = json_string_end(s, len, i, &closed);
-        if (!closed)
-            break;
-        size_t colon = skip_blanks(s, len, end);
-        if (colon < len && s[colon] == ':' && name_is_secret(s + i + 1, end - i - 2))
-            end = json_mask_value(s, len, skip_blanks(s, len, colon + 1), &count);
-        i = end;
-    }
-    return count;
-}
-
-size_t
-journal_mask(char *body, size_t len)
-{
-    size_t i = 0;
-    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-        i = 3; /* a UTF-8 byte order mark */
-    i = skip_blanks(body, len, i);
-    if (i < len && (body[i] == '{' || body[i] == '['))
-        return mask_json(body, len);
-    return mask_xml(body, len);
-}
 
 /* ---- UTF-8 ---- */
 
@@ -440,17 +147,16 @@ copy_field(char *dst, char **field, const char *src, size_t len)
 
 /* Copies len bytes of src to dst as *b; returns the byte after. */
 static char *
-copy_body(char *dst, struct body *b, const char *src, size_t len, size_t orig_len)
+copy_body(char *dst, struct body *b, const char *src, size_t len, size_t orig_len, int cut)
 {
     if (len)
         memcpy(dst, src, len);
-    *b = (struct body){dst, len, orig_len};
+    *b = (struct body){dst, len, orig_len, cut};
     return dst + len;
 }
 
-/* Builds the kept copy of e, outside the lock. The request is masked after the cut: masking
- * treats a value the cut interrupts as running to the end, so nothing that masking first would
- * have hidden survives (see journal_mask()). */
+/* Builds the kept copy of e, outside the lock. A request that may hold a secret is masked first
+ * (mask_body: on the parsed tree), then cut; one that cannot is copied as it is. */
 static struct rec *
 rec_new(const struct journal_entry *e, size_t max_body)
 {
@@ -460,12 +166,26 @@ rec_new(const struct journal_entry *e, size_t max_body)
     size_t mlen = cut_point(method, strnlen(method, FIELD_MAX + 1), FIELD_MAX);
     size_t qorig = e->request ? e->request_len : 0;
     size_t rorig = e->response ? e->response_len : 0;
-    size_t qlen = cut_point(e->request, qorig, max_body);
+    const char *req = e->request;
+    size_t qsrc = qorig;
+    struct buf masked = BUF_INIT;
+    int partial = 0;
+    if (qorig && mask_body_may_hold_secret(req, qorig)) {
+        if (mask_body(req, qorig, max_body, &masked, &partial) < 0) {
+            buf_free(&masked);
+            return NULL;
+        }
+        req = masked.data ? masked.data : "";
+        qsrc = masked.len;
+    }
+    size_t qlen = cut_point(req, qsrc, max_body);
     size_t rlen = cut_point(e->response, rorig, max_body);
 
     struct rec *r = malloc(sizeof(*r) + plen + 1 + mlen + 1 + qlen + rlen);
-    if (!r)
+    if (!r) {
+        buf_free(&masked);
         return NULL;
+    }
     r->time = e->time;
     r->status = e->status;
     r->zapi_error = e->zapi_error;
@@ -473,9 +193,9 @@ rec_new(const struct journal_entry *e, size_t max_body)
     r->latency_us = e->latency_us;
     char *p = copy_field(r->data, &r->peer, peer, plen);
     p = copy_field(p, &r->method, method, mlen);
-    p = copy_body(p, &r->req, e->request, qlen, qorig);
-    copy_body(p, &r->resp, e->response, rlen, rorig);
-    journal_mask(r->req.data, r->req.len);
+    p = copy_body(p, &r->req, req, qlen, qorig, partial || qlen < qsrc);
+    copy_body(p, &r->resp, e->response, rlen, rorig, rlen < rorig);
+    buf_free(&masked);
     return r;
 }
 
@@ -504,7 +224,7 @@ set_body(json_t *o, const char *name, const char *truncated, const char *bytes,
          const struct body *b)
 {
     return json_object_set_new(o, name, json_bytes(b->data, b->len)) ||
-           json_object_set_new(o, truncated, json_boolean(b->len < b->orig_len)) ||
+           json_object_set_new(o, truncated, json_boolean(b->cut)) ||
            json_object_set_new(o, bytes, json_integer((json_int_t)b->orig_len));
 }
 

@@ -9,17 +9,9 @@
  * method at 255 bytes. A cut never splits a well-formed UTF-8 character (it backs off up to 3
  * bytes instead).
  *
- * Secrets: before a request is stored, the value of every secret field in it becomes '*' bytes.
- * Secret names, case-insensitive, XML namespace prefixes ignored: any name ending in "password"
- * (zapiPassword, newPassword...), cardNumber, creditCardNumber, ccNumber, cvv, cvv2, cvc,
- * securityCode, pin. A body whose first non-blank byte is '{' or '[' is JSON, anything else XML.
- *   - XML: the text and CDATA content of secret elements, child elements' text included (markup
- *     and CDATA markers are kept), and the values of secret attributes.
- *   - JSON: string values of secret keys, escapes included so the string stays valid JSON, and
- *     number values (the result is no longer a JSON number). Other values are kept.
- * A value that the end of the body cuts is masked to the end. So masking a cut body hides all
- * that masking the whole body and then cutting it would: the journal masks after the cut and
- * never has to copy a whole large body. Responses are kept verbatim.
+ * Secrets: a request that may hold one is masked before it is stored, on what the server
+ * understood of it (mask.h: parsed, masked in the tree, written back), then cut; one that cannot
+ * is kept as sent. Responses are kept verbatim.
  *
  * Bodies are raw bytes and may hold NULs or invalid UTF-8; the JSON export always yields valid
  * JSON strings: NUL becomes \u0000, and each byte not part of well-formed UTF-8 becomes U+FFFD.
@@ -56,8 +48,9 @@ struct journal;
 
 /* An item of journal_json(): {"time": ISO-8601 UTC with ms, e.g. "2024-05-01T12:00:00.250Z"
  * (null outside the years 1970-9999), "peer", "method", "status", "zapiError" (null when -1),
- * "methodError" (null when -1), "latencyUs", "request": string, "requestTruncated": bool,
- * "requestBytes": original length, "response", "responseTruncated", "responseBytes"}. */
+ * "methodError" (null when -1), "latencyUs", "request": string (masked), "requestTruncated":
+ * bool (not all of it kept), "requestBytes": original length, "response", "responseTruncated",
+ * "responseBytes"}. */
 
 /* Creates a journal keeping per_client entries per key, max_body bytes of each body (0 keeps only
  * the lengths) and at most max_keys keys. NULL when per_client or max_keys is 0, or no memory. */
@@ -78,8 +71,4 @@ json_t *journal_json(struct journal *j, const char *key);
 json_t *journal_keys_json(struct journal *j);
 /* Forgets key with its entries and total, freeing its place under max_keys; NULL: every key. */
 void journal_clear(struct journal *j, const char *key);
-/* Masks secret values in body in place, as described at the top: every byte of each becomes
- * '*' (length kept). Pure; exposed for tests. Returns the number of non-empty values masked. */
-size_t journal_mask(char *body, size_t len);
-
 #endif

@@ -647,14 +647,48 @@ class Journal(AdminCase):
         self.assertIn("<newPassword>%s</newPassword>" % ("*" * 17), xml)
         self.assertIn('securityCode="********"', xml)
         self.assertEqual(e[1]["requestBytes"], len(body))
-        self.assertIn('"creditCardNumber": "%s"' % ("*" * 16), js)
-        self.assertIn('"cvc": *****', js)
-        self.assertIn('"comment": "not a secret"', js)
+        sent = json.loads(js)["zapiMethod"]
+        self.assertEqual(sent["creditCardNumber"], "*" * 16)
+        self.assertEqual(sent["cvc"], "*****")  # the number masked, as a string
+        self.assertEqual(sent["comment"], "not a secret")
         out = b"".join(s.admin("GET", p).body for p in
                        ("clients/%s/requests" % TOKEN, "clients", "metrics"))
         for secret in (b"4111111111111111", b"Xyzzy-New-Pass-77", b"77889900",
                        b"5500005555555559", b"97531"):
             self.assertNotIn(secret, out)
+
+    def test_secrets_masked_in_every_form_the_server_accepts(self):
+        # Regression (issue 12): each body authenticates the demo agent, and the journal showed
+        # the password in clear: the masking read the raw text, not what the server understood.
+        s = self.server
+        env = {"zapiToken": TOKEN, "zapiAccountId": "456", "zapiUserId": "1240"}
+        method = {"methodName": AUTH, "username": "naddau"}
+        name7 = "+AHAAYQBzAHMAdwBvAHIAZA-"  # "password" in UTF-7
+        bodies = [
+            ("application/json", json.dumps(dict(env, zapiMethod=dict(
+                method, password=[DEMO_PASSWORD]))).encode()),
+            ("application/json", json.dumps(dict(env, zapiMethod=dict(
+                method, password={"v": DEMO_PASSWORD}))).encode()),
+            ("application/json", json.dumps(dict(env, zapiMethod=dict(
+                method, password=DEMO_PASSWORD))).replace('"password"', '"pass\\u0077ord"')
+             .encode()),
+            ("application/xml", ('<?xml version="1.0" encoding="UTF-7"?><request>'
+                                 '<zapiToken>%s</zapiToken><zapiAccountId>456</zapiAccountId>'
+                                 '<zapiUserId>1240</zapiUserId><zapiMethod><methodName>%s'
+                                 '</methodName><username>naddau</username><%s>%s</%s>'
+                                 '</zapiMethod></request>'
+                                 % (TOKEN, AUTH, name7, DEMO_PASSWORD, name7)).encode("ascii")),
+        ]
+        for content_type, body in bodies:
+            with self.subTest(body=body[:60]):
+                r = s.post(body, content_type)
+                self.assertEqual(r.zapi()["methodResponse"]["methodErrorCode"], "0", r)
+        e = self.journal()["journal"]
+        self.assertEqual(len(e), len(bodies))
+        out = s.admin("GET", "clients/%s/requests" % TOKEN).body
+        self.assertNotIn(DEMO_PASSWORD.encode(), out)
+        self.assertIn("*" * len(DEMO_PASSWORD), e[0]["request"])  # the UTF-7 one, as read
+        self.assertIn("<password>", e[0]["request"])
 
     def test_delete_anonymous(self):
         s = self.server

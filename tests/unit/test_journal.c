@@ -514,246 +514,7 @@ START_TEST(test_cut_after_invalid_bytes)
 }
 END_TEST
 
-/* ---- masking ---- */
-
-/* Masks a copy of in, compares it with want and the count of values masked with n. */
-static void
-assert_mask(const char *in, const char *want, size_t n)
-{
-    size_t len = strlen(in);
-    char *buf = malloc(len + 1);
-    memcpy(buf, in, len + 1);
-    size_t got = journal_mask(buf, len);
-    ck_assert_str_eq(buf, want);
-    ck_assert_uint_eq(got, n);
-    free(buf);
-}
-
-static void
-assert_unmasked(const char *in)
-{
-    assert_mask(in, in, 0);
-}
-
-START_TEST(test_mask_xml_plain)
-{
-    assert_mask("<request><zapiToken>T</zapiToken><zapiPassword>s3cret!</zapiPassword>"
-                "<user>bob</user></request>",
-                "<request><zapiToken>T</zapiToken><zapiPassword>*******</zapiPassword>"
-                "<user>bob</user></request>",
-                1);
-    assert_mask("<?xml version=\"1.0\"?>\n<pin>1234</pin>",
-                "<?xml version=\"1.0\"?>\n<pin>****</pin>", 1);
-    assert_mask("<password>a &amp; b</password>", "<password>*********</password>", 1);
-    assert_mask("<password>\xC3\xA9t\xC3\xA9</password>", "<password>*****</password>", 1);
-    assert_mask("<password>\n  pw\n</password>", "<password>******</password>", 1);
-    assert_unmasked("<password></password>"); /* empty: nothing to mask, not counted */
-    assert_unmasked("<password/><user>bob</user>");
-    assert_unmasked("<password />text");
-    assert_unmasked("");
-    assert_unmasked("plain text, password: x");
-}
-END_TEST
-
-START_TEST(test_mask_xml_names)
-{
-    static const char *const secret[] = {"password",    "zapiPassword", "newPassword",
-                                         "oldpassword", "cardNumber",   "creditCardNumber",
-                                         "ccNumber",    "cvv",          "cvv2",
-                                         "cvc",         "securityCode", "pin",
-                                         "PASSWORD",    "ZapiPassWord", "CARDNUMBER",
-                                         "Pin",         "CVV2",         "ns:password",
-                                         "x:pin"};
-    static const char *const plain[] = {
-        "passengers", "passport", "pass",    "passwords",      "passwordHint", "pinned",
-        "spin",       "pins",     "pincode", "cardNumberType", "cvv3",         "username",
-        "number",     "card",     "cc",      "security",       "code",         "pin:x"};
-    char in[128], want[128];
-    for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
-        snprintf(in, sizeof(in), "<a><%s>v4lue</%s></a>", secret[i], secret[i]);
-        snprintf(want, sizeof(want), "<a><%s>*****</%s></a>", secret[i], secret[i]);
-        assert_mask(in, want, 1);
-        snprintf(in, sizeof(in), "<a %s=\"v4lue\"/>", secret[i]);
-        snprintf(want, sizeof(want), "<a %s=\"*****\"/>", secret[i]);
-        assert_mask(in, want, 1);
-    }
-    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-        snprintf(in, sizeof(in), "<a><%s>v4lue</%s></a>", plain[i], plain[i]);
-        assert_unmasked(in);
-        snprintf(in, sizeof(in), "<a %s=\"v4lue\"/>", plain[i]);
-        assert_unmasked(in);
-    }
-}
-END_TEST
-
-START_TEST(test_mask_xml_attributes)
-{
-    assert_mask("<card number=\"4111\" cvv=\"123\" pin='9999' holder=\"Ann\"/>",
-                "<card number=\"4111\" cvv=\"***\" pin='****' holder=\"Ann\"/>", 2);
-    assert_mask("<login password = \"a b\" user=\"x\">", "<login password = \"***\" user=\"x\">",
-                1);
-    assert_mask("<login PASSWORD=unquoted user=x>", "<login PASSWORD=******** user=x>", 1);
-    assert_mask("<login password='it\"s'>", "<login password='****'>", 1);
-    /* A secret element with attributes: both its secret attributes and its content. */
-    assert_mask("<password type=\"plain\" pin=\"1\">pw</password>",
-                "<password type=\"plain\" pin=\"*\">**</password>", 2);
-    /* Attribute values that merely look like secret names are left alone. */
-    assert_unmasked("<field name=\"password\" value=\"visible\"/>");
-    assert_unmasked("<login password=\"\"/>");
-}
-END_TEST
-
-START_TEST(test_mask_xml_cdata)
-{
-    assert_mask("<password><![CDATA[secret]]></password>",
-                "<password><![CDATA[******]]></password>", 1);
-    assert_mask("<pin>1<![CDATA[2]]>3</pin>", "<pin>*<![CDATA[*]]>*</pin>", 1);
-    /* Markup-like bytes inside CDATA are content too. */
-    assert_mask("<password><![CDATA[a<b>]c</password>]]></password>",
-                "<password><![CDATA[*****************]]></password>", 1);
-    /* CDATA outside secret elements is kept. */
-    assert_unmasked("<note><![CDATA[password=x]]></note>");
-}
-END_TEST
-
-START_TEST(test_mask_xml_nested_and_several)
-{
-    assert_mask("<r><auth><password>one</password></auth><pay><card><cardNumber>4111 1111"
-                "</cardNumber><cvv>123</cvv></card></pay><password>two</password><user>u</user>"
-                "</r>",
-                "<r><auth><password>***</password></auth><pay><card><cardNumber>*********"
-                "</cardNumber><cvv>***</cvv></card></pay><password>***</password><user>u</user>"
-                "</r>",
-                4);
-    /* Children of a secret element: their text is hidden, their markup kept. */
-    assert_mask("<password>a<part n=\"1\">b</part>c<!-- note -->d</password><user>bob</user>",
-                "<password>*<part n=\"1\">*</part>*<!-- note -->*</password><user>bob</user>", 1);
-    /* The close tag must match the element's own name. */
-    assert_mask("<pin>1</pinx>2</pin>x", "<pin>*</pinx>*</pin>x", 1);
-    /* Namespaced, closed by the same prefixed name. */
-    assert_mask("<z:zapiPassword>pw</z:zapiPassword>", "<z:zapiPassword>**</z:zapiPassword>", 1);
-    /* Pretty-printed ZAPI envelope. */
-    assert_mask("<request>\n  <zapiToken>ZAPI-DEMO-TOKEN</zapiToken>\n"
-                "  <zapiPassword>hunter2</zapiPassword>\n  <zapiAccountId>456</zapiAccountId>\n"
-                "</request>\n",
-                "<request>\n  <zapiToken>ZAPI-DEMO-TOKEN</zapiToken>\n"
-                "  <zapiPassword>*******</zapiPassword>\n  <zapiAccountId>456</zapiAccountId>\n"
-                "</request>\n",
-                1);
-}
-END_TEST
-
-/* Malformed input: never crashes, and an unterminated secret runs to the end. */
-START_TEST(test_mask_xml_malformed)
-{
-    assert_mask("<password>abc", "<password>***", 1);
-    assert_mask("<password>abc<user>bob", "<password>***<user>***", 1);
-    assert_mask("<login password=\"abc", "<login password=\"***", 1);
-    assert_mask("<password><![CDATA[abc", "<password><![CDATA[***", 1);
-    assert_mask("<a <pin>12</pin>", "<a <pin>**</pin>", 1);
-    assert_unmasked("<");
-    assert_unmasked("<<<>>>");
-    assert_unmasked("<password");
-    assert_unmasked("<a password");
-    assert_unmasked("<a password=");
-    assert_unmasked("</password>x");
-}
-END_TEST
-
-/* Masks in and checks the result still parses as JSON. */
-static void
-assert_mask_json(const char *in, const char *want, size_t n)
-{
-    assert_mask(in, want, n);
-    json_error_t err;
-    json_t *v = json_loads(want, 0, &err);
-    ck_assert_msg(v != NULL, "masked JSON invalid: %s", err.text);
-    json_decref(v);
-}
-
-START_TEST(test_mask_json_strings)
-{
-    assert_mask_json("{\"zapiPassword\":\"s3cret\",\"user\":\"bob\"}",
-                     "{\"zapiPassword\":\"******\",\"user\":\"bob\"}", 1);
-    assert_mask_json("{ \"Password\" :\t\"a\\\"b\\\\c\\u00e9\" }",
-                     "{ \"Password\" :\t\"*************\" }", 1);
-    assert_mask_json("{\"password\":\"\\\\\"}", "{\"password\":\"**\"}", 1);
-    assert_mask_json("{\"pin\":\"\xC3\xA9\"}", "{\"pin\":\"**\"}", 1);
-    assert_mask_json("{\"password\":\"password\",\"x\":1}", "{\"password\":\"********\",\"x\":1}",
-                     1);
-    /* Strings that are values, not keys, are never judged by their text. */
-    assert_unmasked("{\"note\":\"password\",\"pin\":null,\"cvv\":true}");
-    assert_unmasked("{\"password\":\"\"}");
-    assert_unmasked("{\"text\":\"<password>x</password>\"}"); /* JSON: no XML rules */
-    assert_unmasked("{\"passengers\":\"3\",\"passport\":\"X1\",\"pinned\":\"yes\"}");
-    assert_unmasked("[\"password\", \"pin\"]");
-}
-END_TEST
-
-START_TEST(test_mask_json_numbers)
-{
-    assert_mask("{\"pin\": 1234, \"amount\": 10}", "{\"pin\": ****, \"amount\": 10}", 1);
-    assert_mask("{\"cvv\":-12.5e+3}", "{\"cvv\":********}", 1);
-    assert_mask("{\"cardNumber\":4111111111111111,\"cvc\":0}",
-                "{\"cardNumber\":****************,\"cvc\":*}", 2);
-}
-END_TEST
-
-START_TEST(test_mask_json_nested)
-{
-    assert_mask_json(
-        "{\"request\":{\"auth\":{\"zapiPassword\":\"pw\",\"zapiToken\":\"T\"},"
-        "\"payment\":{\"card\":{\"creditCardNumber\":\"4111\",\"securityCode\":"
-        "\"123\"}},\"passengers\":[{\"name\":\"A\",\"pin\":\"11\"},{\"pin\":\"22\"}]}}",
-        "{\"request\":{\"auth\":{\"zapiPassword\":\"**\",\"zapiToken\":\"T\"},"
-        "\"payment\":{\"card\":{\"creditCardNumber\":\"****\",\"securityCode\":"
-        "\"***\"}},\"passengers\":[{\"name\":\"A\",\"pin\":\"**\"},{\"pin\":\"**\"}]}}",
-        5);
-    /* Leading blanks and a byte order mark still mean JSON. */
-    assert_mask("\xEF\xBB\xBF \n[{\"password\":\"x\"}]", "\xEF\xBB\xBF \n[{\"password\":\"*\"}]",
-                1);
-    assert_mask("{\"password\":\"abc", "{\"password\":\"***", 1);
-    assert_mask("{\"password\":\"ab\\", "{\"password\":\"***", 1);
-    assert_mask("{\"pin\": 12", "{\"pin\": **", 1);
-    assert_unmasked("{\"password\"");
-    assert_unmasked("{\"password\":");
-    assert_unmasked("{\"pass");
-}
-END_TEST
-
-/* Masking a cut body must hide at least what masking the whole and then cutting hides: at every
- * cut, every byte masked in the latter is masked in the former. */
-static void
-assert_mask_cut_safe(const char *body)
-{
-    size_t len = strlen(body);
-    char *whole = strdup(body), *part = malloc(len + 1);
-    journal_mask(whole, len);
-    for (size_t cut = 0; cut <= len; cut++) {
-        memcpy(part, body, cut);
-        journal_mask(part, cut);
-        for (size_t i = 0; i < cut; i++) {
-            ck_assert_msg(part[i] == whole[i] || part[i] == '*',
-                          "cut at %zu changed byte %zu of %s", cut, i, body);
-            ck_assert_msg(whole[i] != '*' || part[i] == '*' || body[i] == '*',
-                          "cut at %zu revealed byte %zu of %s", cut, i, body);
-        }
-    }
-    free(whole);
-    free(part);
-}
-
-START_TEST(test_mask_cut_anywhere)
-{
-    assert_mask_cut_safe("<r><zapiPassword>hunter2</zapiPassword><pin a=\"1\">22</pin></r>");
-    assert_mask_cut_safe("<r><password type='x' cvv=\"999\"><![CDATA[a]b]]>c<k pin=q>d</k>"
-                         "</password><password/><x password=y/></r>");
-    assert_mask_cut_safe("<ns:password>\xC3\xA9</ns:password >tail<pin>1</pinx>2</pin>");
-    assert_mask_cut_safe("{\"zapiPassword\" : \"a\\\"b\\\\\", \"pin\": -12.5e3, \"n\": {\"cvv\":"
-                         "\"1\"}, \"password\": null, \"x\": \"password\"}");
-    assert_mask_cut_safe("\xEF\xBB\xBF{\"password\":\"\xE2\x82\xAC\"}");
-}
-END_TEST
+/* ---- masking (mask.h; its own tests are in test_mask.c) ---- */
 
 /* journal_record masks the request before storing it; the secret straddles the cut. */
 START_TEST(test_record_masks_before_cut)
@@ -775,7 +536,8 @@ START_TEST(test_record_masks_before_cut)
     e = entry(2, "m", "{\"zapiPassword\": \"pw\\\"and-more\", \"user\": \"bob\"}");
     ck_assert_int_eq(journal_record(j, "k", &e), 0);
     a = items(j, "k", 2);
-    ck_assert_str_eq(str_at(a, 0, "request"), "{\"zapiPassword\": \"*******");
+    /* Masked on the parsed tree, written back compact: 11 bytes decoded, "pw\"and-more". */
+    ck_assert_str_eq(str_at(a, 0, "request"), "{\"zapiPassword\":\"********");
     json_decref(a);
     journal_free(j);
 }
@@ -890,7 +652,9 @@ heap_in_use(void)
  * under valgrind either. */
 START_TEST(test_memory_bounded)
 {
-    enum { BODY = 100 * 1024, RECORDS = 100000 };
+    /* Each record parses the 100 KiB body (it names a password) to mask it: 3000 are plenty to
+     * see the heap settle. */
+    enum { BODY = 100 * 1024, RECORDS = 3000 };
     static const char head[] = "<r><zapiPassword>pw</zapiPassword><note>";
     char *body = malloc(BODY);
     memcpy(body, head, sizeof(head) - 1);
@@ -1071,16 +835,6 @@ journal_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mask");
-    tcase_add_test(tc, test_mask_xml_plain);
-    tcase_add_test(tc, test_mask_xml_names);
-    tcase_add_test(tc, test_mask_xml_attributes);
-    tcase_add_test(tc, test_mask_xml_cdata);
-    tcase_add_test(tc, test_mask_xml_nested_and_several);
-    tcase_add_test(tc, test_mask_xml_malformed);
-    tcase_add_test(tc, test_mask_json_strings);
-    tcase_add_test(tc, test_mask_json_numbers);
-    tcase_add_test(tc, test_mask_json_nested);
-    tcase_add_test(tc, test_mask_cut_anywhere);
     tcase_add_test(tc, test_record_masks_before_cut);
     suite_add_tcase(s, tc);
 
