@@ -382,6 +382,22 @@ clients(struct admin_call *c)
     reply(c->out, 200, json_pack("{s:o}", "clients", list));
 }
 
+/* reply() of o with a last member "journal", spliced in as the journal renders it: a large
+ * journal is written once per change, not once per request (slow readers asking for it again
+ * and again stalled the event loop). */
+static void
+reply_with_journal(struct admin_call *c, json_t *o, const char *token)
+{
+    struct buf *b = &c->out->res.body;
+    reply(c->out, 200, o); /* "{\n  ...\n}\n" */
+    if (c->out->res.status != 200 || b->len < 3)
+        return;
+    b->len -= 3;
+    buf_append_str(b, ",\n  \"journal\": ");
+    if (journal_render(c->srv->journal, token, b) < 0 || buf_append_str(b, "\n}\n") < 0)
+        reply_error(c->out, 500, "out of memory rendering the journal");
+}
+
 /* /__admin/clients/{token}/requests */
 static void
 client_requests(struct admin_call *c)
@@ -406,9 +422,7 @@ client_requests(struct admin_call *c)
         reply(c->out, 200, json_pack("{s:s,s:s}", "status", "cleared", "token", token));
         return;
     }
-    json_t *o = client_json(c->srv, token, p);
-    json_object_set_new(o, "journal", journal_json(c->srv->journal, token));
-    reply(c->out, 200, o);
+    reply_with_journal(c, client_json(c->srv, token, p), token);
 }
 
 static void

@@ -13,14 +13,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "journal.h"
 #include "metrics.h"
 #include "router.h"
 #include "server.h"
 #include "transport.h"
 
-/* Stop reading requests while this much output waits for a slow reader. */
-#define OUT_HIGH_WATER (1024 * 1024)
+/* Stop reading a connection's requests while this much of its output waits for a slow reader. */
+#define OUT_HIGH_WATER (256 * 1024)
+/* Output handed to the transport (encrypted, under TLS) at a time: the rest of a large answer
+ * waits as plain text and is encrypted as the peer reads, a chunk per write event, so a slow
+ * reader costs no encryption for bytes it never takes and other connections get their turn. */
+#define OUT_CHUNK (16 * 1024)
+/* Over all connections: while more output than this waits, admin requests wait too (ZAPI ones
+ * are answered), so crowds of slow readers of large admin answers cannot take the memory or the
+ * event loop. They go on once it is down to half. */
+#define OUT_BUDGET_BYTES (16 * 1024 * 1024)
 #define READ_CHUNK (16 * 1024)
 /* Reads per event before yielding to other connections. */
 #define READS_PER_EVENT 32
@@ -40,14 +49,18 @@ struct conn {
     struct transport tr;
     struct event *ev_read, *ev_write, *ev_timer;
     struct evbuffer *out; /* bytes for the wire, already encrypted under TLS */
-    struct buf in;        /* received application bytes not parsed yet */
-    struct buf scratch;   /* one response before it goes to the transport */
+    struct buf pending;   /* answers not handed to the transport yet, from pending_off on */
+    size_t pending_off;
+    struct buf in;      /* received application bytes not parsed yet */
+    struct buf scratch; /* one response before it goes to the transport */
     struct http_in http;
     enum conn_state state;
     enum timer_kind timer;
     int close_after_write;
-    int read_paused; /* input held back while too much output waits */
-    int dead;        /* freed at the end of the current event callback */
+    int read_paused;    /* input held back while too much output waits */
+    int admin_waiting;  /* a parsed admin request waits for the output budget */
+    size_t out_counted; /* of out, in srv->out_queued */
+    int dead;           /* freed at the end of the current event callback */
 };
 
 static void
@@ -56,6 +69,41 @@ set_timer(struct conn *c, enum timer_kind kind, double seconds)
     struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
     c->timer = kind;
     event_add(c->ev_timer, &tv);
+}
+
+/* Output not written yet: on the wire buffer, and waiting to be handed to the transport. */
+static size_t
+out_len(const struct conn *c)
+{
+    return evbuffer_get_length(c->out) + (c->pending.len - c->pending_off);
+}
+
+static void
+drop_pending(struct conn *c)
+{
+    c->pending_off = 0;
+    if (c->pending.cap > 4 * OUT_CHUNK)
+        buf_free(&c->pending); /* a large answer's memory is not kept */
+    buf_clear(&c->pending);
+}
+
+/* Hands the transport pending output while its wire buffer holds less than a chunk. */
+static void
+feed(struct conn *c)
+{
+    while (c->pending_off < c->pending.len && evbuffer_get_length(c->out) < OUT_CHUNK) {
+        size_t n = c->pending.len - c->pending_off;
+        n = n < OUT_CHUNK ? n : OUT_CHUNK;
+        if (c->tr.ops->write(c->tr.impl, c->pending.data + c->pending_off, n) < 0) {
+            log_warn(&c->srv->log, "conn %s: cannot queue the answer: %s", c->peer,
+                     c->tr.ops->error(c->tr.impl));
+            c->dead = 1;
+            return;
+        }
+        c->pending_off += n;
+    }
+    if (c->pending_off == c->pending.len)
+        drop_pending(c);
 }
 
 static void
@@ -69,6 +117,8 @@ conn_destroy(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->open_conns--;
+    srv->out_queued -= c->out_counted;
+    srv->admin_waiters -= c->admin_waiting;
     metrics_connection(srv->metrics, -1);
     if (c->tr.ops)
         c->tr.ops->free(c->tr.impl);
@@ -76,6 +126,7 @@ conn_destroy(struct conn *c)
     event_free(c->ev_write);
     event_free(c->ev_timer);
     evbuffer_free(c->out);
+    buf_free(&c->pending);
     buf_free(&c->in);
     buf_free(&c->scratch);
     http_in_free(&c->http);
@@ -103,6 +154,9 @@ begin_close(struct conn *c)
 {
     if (c->state == CS_CLOSING || c->state == CS_LINGER)
         return;
+    /* Called once output is written, or on a timeout: what was never handed over is dropped, as
+     * nothing may follow the goodbye. */
+    drop_pending(c);
     if (c->state == CS_OPEN)
         c->tr.ops->shutdown(c->tr.impl);
     c->state = CS_CLOSING;
@@ -112,11 +166,47 @@ begin_close(struct conn *c)
     set_timer(c, T_LINGER, c->srv->cfg->request_timeout);
 }
 
+/* Wakes the connections whose admin request waits for the budget. */
+static void
+wake_admin_waiters(struct server *srv)
+{
+    for (struct conn *w = srv->conns; w && srv->admin_waiters; w = w->next) {
+        if (w->admin_waiting && w->state == CS_OPEN) {
+            event_add(w->ev_read, NULL);
+            event_active(w->ev_read, EV_READ, 1);
+        }
+    }
+}
+
+/* Brings srv->out_queued up to date with c's output. */
+static void
+account(struct conn *c)
+{
+    struct server *srv = c->srv;
+    size_t len = out_len(c);
+    srv->out_queued = srv->out_queued - c->out_counted + len;
+    c->out_counted = len;
+    if (srv->admin_waiters && srv->out_queued <= OUT_BUDGET_BYTES / 2)
+        wake_admin_waiters(srv);
+}
+
 /* Writes queued output; arms the write event when the socket is full. */
 static void
-flush(struct conn *c)
+flush_out(struct conn *c)
 {
-    while (evbuffer_get_length(c->out) > 0) {
+    size_t fed = 0;
+    while (out_len(c) > 0) {
+        if (evbuffer_get_length(c->out) == 0) {
+            if (fed >= OUT_CHUNK) {
+                event_add(c->ev_write, NULL); /* more next turn: others first */
+                return;
+            }
+            fed += c->pending.len - c->pending_off;
+            feed(c);
+            fed -= c->pending.len - c->pending_off;
+            if (c->dead)
+                return;
+        }
         int n = evbuffer_write(c->out, c->fd);
         if (n > 0)
             continue;
@@ -144,14 +234,30 @@ flush(struct conn *c)
         event_add(c->ev_write, NULL);
 }
 
+/* Writes what it can and keeps the server-wide count of queued output up to date. */
+static void
+flush(struct conn *c)
+{
+    flush_out(c);
+    account(c);
+}
+
+/* Queues an answer: handed to the transport at once when small and nothing waits before it,
+ * else kept as plain text for feed(). */
 static void
 queue(struct conn *c, const char *data, size_t len)
 {
-    if (c->tr.ops->write(c->tr.impl, data, len) < 0) {
-        log_warn(&c->srv->log, "conn %s: cannot queue the answer: %s", c->peer,
-                 c->tr.ops->error(c->tr.impl));
+    if (c->pending.len == 0 && evbuffer_get_length(c->out) + len <= OUT_CHUNK) {
+        if (c->tr.ops->write(c->tr.impl, data, len) < 0) {
+            log_warn(&c->srv->log, "conn %s: cannot queue the answer: %s", c->peer,
+                     c->tr.ops->error(c->tr.impl));
+            c->dead = 1;
+        }
+    } else if (buf_append(&c->pending, data, len) < 0) {
+        log_warn(&c->srv->log, "conn %s: out of memory queueing the answer", c->peer);
         c->dead = 1;
     }
+    account(c);
 }
 
 static void
@@ -173,16 +279,17 @@ write_response(struct conn *c, const struct route_result *r, int keep_alive, int
     else if (c->http.req.http_minor == 0)
         buf_append_str(s, "Connection: keep-alive\r\n");
     buf_append_str(s, "\r\n");
-    if (!head && res->body.len)
+    /* A large body is queued on its own rather than copied behind the head once more. */
+    int apart = res->body.len > OUT_CHUNK;
+    if (!head && res->body.len && !apart)
         buf_append(s, res->body.data, res->body.len);
     if (!s->data) {
         c->dead = 1;
         return;
     }
     queue(c, s->data, s->len);
-    /* A big answer's scratch memory is not kept for the connection's lifetime. */
-    if (s->cap > 256 * 1024)
-        buf_free(s);
+    if (!head && apart)
+        queue(c, res->body.data, res->body.len);
 }
 
 static long
@@ -282,7 +389,7 @@ respond_error(struct conn *c, int status, const char *reason)
 static void
 update_timer(struct conn *c)
 {
-    if (c->state != CS_OPEN)
+    if (c->state != CS_OPEN || c->admin_waiting)
         return;
     if (http_in_idle(&c->http)) {
         if (c->timer != T_IDLE)
@@ -292,20 +399,58 @@ update_timer(struct conn *c)
     }
 }
 
+/* Whether the parsed request must wait: an admin request while the server has more output
+ * queued than its budget (slow readers). */
+static int
+must_wait(struct conn *c)
+{
+    if (c->srv->out_queued <= OUT_BUDGET_BYTES)
+        return 0;
+    struct buf path = BUF_INIT;
+    const struct buf *url = &c->http.req.url;
+    http_url_path(url->data ? url->data : "", url->len, &path);
+    int admin = path.data && strncmp(path.data, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0;
+    buf_free(&path);
+    return admin;
+}
+
+/* Answers the parsed request, or leaves it waiting (reading paused; account() wakes it). Returns
+ * 0 when answered, -1 when it waits. */
+static int
+answer(struct conn *c)
+{
+    int wait = must_wait(c);
+    if (wait != c->admin_waiting) {
+        c->srv->admin_waiters += wait ? 1 : -1;
+        c->admin_waiting = wait;
+        if (wait)
+            log_debug(&c->srv->log, "conn %s: admin request waits: %zu bytes of output queued",
+                      c->peer, c->srv->out_queued);
+    }
+    if (wait) {
+        event_del(c->ev_read);
+        return -1;
+    }
+    respond(c);
+    http_in_next(&c->http);
+    set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
+    return 0;
+}
+
 /* Parses and answers every complete request in the input, in order. */
 static void
 process_input(struct conn *c)
 {
     size_t off = 0;
-    while (off < c->in.len && !c->close_after_write && !c->dead &&
-           evbuffer_get_length(c->out) < OUT_HIGH_WATER) {
+    if (c->admin_waiting && answer(c) < 0)
+        return;
+    while (off < c->in.len && !c->close_after_write && !c->dead && out_len(c) < OUT_HIGH_WATER) {
         size_t used = 0;
         enum http_in_result r = http_in_feed(&c->http, c->in.data + off, c->in.len - off, &used);
         off += used;
         if (r == HTTP_IN_REQUEST) {
-            respond(c);
-            http_in_next(&c->http);
-            set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
+            if (answer(c) < 0)
+                break;
         } else if (r == HTTP_IN_CONTINUE) {
             static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
             queue(c, cont, sizeof(cont) - 1);
@@ -327,7 +472,7 @@ on_eof(struct conn *c)
     c->close_after_write = 1;
     /* Nothing more will come (and an EOF stays readable): answer what is queued, then close. */
     event_del(c->ev_read);
-    if (evbuffer_get_length(c->out) == 0)
+    if (out_len(c) == 0)
         begin_close(c);
 }
 
@@ -335,8 +480,8 @@ static void
 read_requests(struct conn *c)
 {
     int rounds = 0;
-    while (!c->dead && !c->close_after_write) {
-        if (evbuffer_get_length(c->out) >= OUT_HIGH_WATER) {
+    while (!c->dead && !c->close_after_write && !c->admin_waiting) {
+        if (out_len(c) >= OUT_HIGH_WATER) {
             /* Resumed by flush once the output is written. */
             event_del(c->ev_read);
             c->read_paused = 1;
@@ -415,7 +560,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
     } else {
         if (c->state == CS_HANDSHAKE)
             do_handshake(c);
-        if (c->state == CS_OPEN && c->in.len)
+        if (c->state == CS_OPEN && (c->in.len || c->admin_waiting))
             process_input(c);
         if (c->state == CS_OPEN)
             read_requests(c);

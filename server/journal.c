@@ -14,6 +14,8 @@
 #define FIELD_MAX 255      /* bytes kept of peer and method, which come from the network */
 #define RING_INITIAL 32    /* entries a new key has room for before its ring grows */
 #define MAX_BUCKETS 65536u /* initially at most; the table grows with the keys */
+/* Rendered journals kept for admin answers, over all keys: a few full journals. */
+#define RENDER_CACHE_BYTES (8 * 1024 * 1024)
 
 /* A kept body: the first len bytes of the caller's orig_len (bytes after masking, for a request),
  * cut when they are not all there. */
@@ -41,11 +43,16 @@ struct jkey {
     size_t cap, count, head;
     unsigned long total;
     double last;
+    unsigned long gen; /* the journal's gen at this key's last change */
+    char *text; /* journal_render's text of the entries, NULL when not rendered since a change */
+    size_t text_len;
     char name[];
 };
 
 struct journal {
     pthread_mutex_t mu;
+    size_t text_bytes; /* of every key's rendered text, at most RENDER_CACHE_BYTES */
+    unsigned long gen; /* counts changes, so a rendered text knows whether it is still true */
     size_t per_client, max_body, max_keys;
     struct strmap keys; /* of struct jkey */
 };
@@ -264,6 +271,7 @@ key_destroy(struct strmap_node *n)
     for (size_t i = 0; i < k->count; i++)
         free(k->ring[i]);
     free(k->ring);
+    free(k->text);
     free(k);
 }
 
@@ -296,8 +304,10 @@ static void
 key_remove(struct journal *j, const char *key)
 {
     struct strmap_node *n = strmap_remove(&j->keys, key);
-    if (n)
+    if (n) {
+        j->text_bytes -= ((struct jkey *)n)->text_len;
         key_destroy(n);
+    }
 }
 
 /* Adds r to k's ring, growing the ring up to per_client; once it is full, r replaces the oldest
@@ -325,7 +335,109 @@ key_push(struct jkey *k, size_t per_client, struct rec *r, struct rec **old)
     return 0;
 }
 
+/* ---- rendered text ---- */
+
+static void
+forget_text(struct journal *j, struct jkey *k)
+{
+    j->text_bytes -= k->text_len;
+    free(k->text);
+    k->text = NULL;
+    k->text_len = 0;
+}
+
+/* Makes room for len more bytes of rendered text by forgetting every key's. */
+static void
+make_room(struct journal *j, size_t len)
+{
+    if (j->text_bytes + len <= RENDER_CACHE_BYTES)
+        return;
+    struct strmap_iter it;
+    strmap_iter_init(&it, 0);
+    for (struct strmap_node *n; (n = strmap_next(&j->keys, &it)) != NULL;)
+        forget_text(j, (struct jkey *)n);
+}
+
+/* The entries of k as a JSON array, newest first. Under the lock. */
+static json_t *
+entries_json_locked(struct jkey *k)
+{
+    json_t *items = json_array();
+    for (size_t n = k ? k->count : 0; items && n > 0; n--) { /* from the newest */
+        json_t *item = rec_json(k->ring[(k->head + n - 1) % k->count]);
+        if (json_array_append_new(items, item) != 0) {
+            json_decref(items);
+            items = NULL;
+        }
+    }
+    return items;
+}
+
+/* json_dumps of items with JSON_INDENT(2), each line after the first indented 2 more: the array as
+ * the value of a member of a top-level object. NULL when out of memory. */
+static char *
+render_text(json_t *items, size_t *len)
+{
+    char *flat = json_dumps(items, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!flat)
+        return NULL;
+    size_t lines = 0, n = 0;
+    for (; flat[n]; n++)
+        lines += flat[n] == '\n';
+    char *text = malloc(n + 2 * lines + 1);
+    size_t o = 0;
+    for (size_t i = 0; text && i < n; i++) {
+        text[o++] = flat[i];
+        if (flat[i] == '\n') {
+            text[o++] = ' ';
+            text[o++] = ' ';
+        }
+    }
+    if (text)
+        text[o] = '\0';
+    free(flat);
+    *len = o;
+    return text;
+}
+
 /* ---- public ---- */
+
+int
+journal_render(struct journal *j, const char *key, struct buf *out)
+{
+    if (!key)
+        key = JOURNAL_ANONYMOUS;
+    pthread_mutex_lock(&j->mu);
+    struct jkey *k = key_find(j, key);
+    if (!k || k->text) {
+        int rc = k ? buf_append(out, k->text, k->text_len) : buf_append_str(out, "[]");
+        pthread_mutex_unlock(&j->mu);
+        return rc < 0 ? -1 : 0;
+    }
+    unsigned long gen = k->gen;
+    json_t *items = entries_json_locked(k);
+    pthread_mutex_unlock(&j->mu);
+    /* Written outside the lock: it takes milliseconds for a full journal. */
+    size_t len = 0;
+    char *text = items ? render_text(items, &len) : NULL;
+    json_decref(items);
+    if (!text)
+        return -1;
+    int rc = buf_append(out, text, len) < 0 ? -1 : 0;
+    pthread_mutex_lock(&j->mu);
+    k = key_find(j, key);
+    /* Kept unless the key changed meanwhile (or was cleared and made again: a new gen). */
+    if (k && !k->text && k->gen == gen && len <= RENDER_CACHE_BYTES) {
+        make_room(j, len);
+        k->text = text;
+        k->text_len = len;
+        j->text_bytes += len;
+        text = NULL;
+    }
+    pthread_mutex_unlock(&j->mu);
+    free(text);
+    return rc;
+}
 
 struct journal *
 journal_new(size_t per_client, size_t max_body, size_t max_keys)
@@ -376,6 +488,8 @@ journal_record(struct journal *j, const char *key, const struct journal_entry *e
     if (k && key_push(k, j->per_client, r, &old) == 0) {
         k->total++;
         k->last = r->time;
+        k->gen = ++j->gen;
+        forget_text(j, k);
         rc = 0;
     }
     pthread_mutex_unlock(&j->mu);
@@ -403,19 +517,8 @@ journal_json(struct journal *j, const char *key)
 {
     if (!key)
         key = JOURNAL_ANONYMOUS;
-    json_t *items = json_array();
-    if (!items)
-        return NULL;
     pthread_mutex_lock(&j->mu);
-    struct jkey *k = key_find(j, key);
-    for (size_t n = k ? k->count : 0; n > 0; n--) { /* from the newest */
-        json_t *item = rec_json(k->ring[(k->head + n - 1) % k->count]);
-        if (json_array_append_new(items, item) != 0) {
-            json_decref(items);
-            items = NULL;
-            break;
-        }
-    }
+    json_t *items = entries_json_locked(key_find(j, key));
     pthread_mutex_unlock(&j->mu);
     return items;
 }
@@ -468,5 +571,7 @@ journal_clear(struct journal *j, const char *key)
         key_remove(j, key);
     else
         strmap_clear(&j->keys, key_destroy);
+    if (!key)
+        j->text_bytes = 0;
     pthread_mutex_unlock(&j->mu);
 }

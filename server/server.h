@@ -39,7 +39,9 @@ struct server {
     struct event *sig_hup;
     struct event *drain_timer;
     struct http_limits limits;
-    struct conn *conns; /* every open connection, for shutdown */
+    struct conn *conns;   /* every open connection, for shutdown */
+    size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */
+    size_t admin_waiters; /* connections whose admin request waits for out_queued to drop */
     unsigned long open_conns;
     unsigned long max_conns;    /* --max-connections, lowered when the open files limit is less */
     int accept_paused;          /* listeners off: descriptors ran out (see server_conn_closed) */

@@ -543,6 +543,47 @@ START_TEST(test_record_masks_before_cut)
 }
 END_TEST
 
+/* ---- rendered text ---- */
+
+/* journal_render of key as the value of a member, dumped the way the admin API dumps it. */
+static void
+assert_render_matches(struct journal *j, const char *key)
+{
+    json_t *o = json_pack("{s:s,s:o}", "token", key, "journal", journal_json(j, key));
+    char *want = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    struct buf got = BUF_INIT;
+    buf_printf(&got, "{\n  \"token\": \"%s\",\n  \"journal\": ", key);
+    ck_assert_int_eq(journal_render(j, key, &got), 0);
+    buf_append_str(&got, "\n}");
+    ck_assert_str_eq(got.data, want);
+    buf_free(&got);
+    free(want);
+}
+
+START_TEST(test_render_is_the_json_and_follows_changes)
+{
+    struct journal *j = mk(3, 64, 4);
+    assert_render_matches(j, "k"); /* [] */
+    rec(j, "k", 1, "a");
+    assert_render_matches(j, "k");
+    assert_render_matches(j, "k"); /* kept: the same again */
+    rec(j, "k", 2, "b");
+    assert_render_matches(j, "k"); /* a record makes it new */
+    rec(j, "other", 3, "c");
+    assert_render_matches(j, "other");
+    assert_render_matches(j, "k");
+    journal_clear(j, "k");
+    assert_render_matches(j, "k");
+    rec(j, "k", 4, "d");
+    assert_render_matches(j, "k");
+    journal_clear(j, NULL);
+    rec(j, "k", 5, "e");
+    assert_render_matches(j, "k");
+    journal_free(j);
+}
+END_TEST
+
 /* ---- clear and bounds ---- */
 
 START_TEST(test_clear_one_key)
@@ -836,6 +877,7 @@ journal_suite(void)
 
     tc = tcase_create("mask");
     tcase_add_test(tc, test_record_masks_before_cut);
+    tcase_add_test(tc, test_render_is_the_json_and_follows_changes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("state");
