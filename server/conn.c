@@ -260,8 +260,24 @@ queue(struct conn *c, const char *data, size_t len)
     account(c);
 }
 
+/* Queues a large body: handed over rather than copied when nothing waits before it and nobody
+ * needs it afterwards (only ZAPI exchanges go into the journal). */
 static void
-write_response(struct conn *c, const struct route_result *r, int keep_alive, int head)
+queue_body(struct conn *c, struct route_result *r)
+{
+    if (r->zapi || c->pending.len != 0) {
+        queue(c, r->res.body.data, r->res.body.len);
+        return;
+    }
+    buf_free(&c->pending);
+    c->pending = r->res.body;
+    c->pending_off = 0;
+    r->res.body = (struct buf)BUF_INIT;
+    account(c);
+}
+
+static void
+write_response(struct conn *c, struct route_result *r, int keep_alive, int head)
 {
     struct buf *s = &c->scratch;
     const struct zapi_result *res = &r->res;
@@ -289,7 +305,7 @@ write_response(struct conn *c, const struct route_result *r, int keep_alive, int
     }
     queue(c, s->data, s->len);
     if (!head && apart)
-        queue(c, res->body.data, res->body.len);
+        queue_body(c, r);
 }
 
 static long

@@ -14,8 +14,9 @@
 #define FIELD_MAX 255      /* bytes kept of peer and method, which come from the network */
 #define RING_INITIAL 32    /* entries a new key has room for before its ring grows */
 #define MAX_BUCKETS 65536u /* initially at most; the table grows with the keys */
-/* Rendered journals kept for admin answers, over all keys: a few full journals. */
-#define RENDER_CACHE_BYTES (8 * 1024 * 1024)
+/* journal_render's layout: JSON_INDENT(2) output for an array that is the value of a member of a
+ * top-level object, its items one level deeper. */
+#define ITEM_INDENT "    "
 
 /* A kept body: the first len bytes of the caller's orig_len (bytes after masking, for a request),
  * cut when they are not all there. */
@@ -32,6 +33,8 @@ struct rec {
     long latency_us;
     char *peer, *method; /* NUL-terminated, no NULs inside */
     struct body req, resp;
+    char *text; /* journal_render's text of this entry, made on first use */
+    size_t text_len;
     char data[];
 };
 
@@ -43,16 +46,11 @@ struct jkey {
     size_t cap, count, head;
     unsigned long total;
     double last;
-    unsigned long gen; /* the journal's gen at this key's last change */
-    char *text; /* journal_render's text of the entries, NULL when not rendered since a change */
-    size_t text_len;
     char name[];
 };
 
 struct journal {
     pthread_mutex_t mu;
-    size_t text_bytes; /* of every key's rendered text, at most RENDER_CACHE_BYTES */
-    unsigned long gen; /* counts changes, so a rendered text knows whether it is still true */
     size_t per_client, max_body, max_keys;
     struct strmap keys; /* of struct jkey */
 };
@@ -198,12 +196,22 @@ rec_new(const struct journal_entry *e, size_t max_body)
     r->zapi_error = e->zapi_error;
     r->method_error = e->method_error;
     r->latency_us = e->latency_us;
+    r->text = NULL;
+    r->text_len = 0;
     char *p = copy_field(r->data, &r->peer, peer, plen);
     p = copy_field(p, &r->method, method, mlen);
     p = copy_body(p, &r->req, req, qlen, qorig, partial || qlen < qsrc);
     copy_body(p, &r->resp, e->response, rlen, rorig, rlen < rorig);
     buf_free(&masked);
     return r;
+}
+
+static void
+rec_free(struct rec *r)
+{
+    if (r)
+        free(r->text);
+    free(r);
 }
 
 /* ISO-8601 UTC with milliseconds; null outside the years 1970 to 9999. */
@@ -269,9 +277,8 @@ key_destroy(struct strmap_node *n)
 {
     struct jkey *k = (struct jkey *)n;
     for (size_t i = 0; i < k->count; i++)
-        free(k->ring[i]);
+        rec_free(k->ring[i]);
     free(k->ring);
-    free(k->text);
     free(k);
 }
 
@@ -304,10 +311,8 @@ static void
 key_remove(struct journal *j, const char *key)
 {
     struct strmap_node *n = strmap_remove(&j->keys, key);
-    if (n) {
-        j->text_bytes -= ((struct jkey *)n)->text_len;
+    if (n)
         key_destroy(n);
-    }
 }
 
 /* Adds r to k's ring, growing the ring up to per_client; once it is full, r replaces the oldest
@@ -337,27 +342,6 @@ key_push(struct jkey *k, size_t per_client, struct rec *r, struct rec **old)
 
 /* ---- rendered text ---- */
 
-static void
-forget_text(struct journal *j, struct jkey *k)
-{
-    j->text_bytes -= k->text_len;
-    free(k->text);
-    k->text = NULL;
-    k->text_len = 0;
-}
-
-/* Makes room for len more bytes of rendered text by forgetting every key's. */
-static void
-make_room(struct journal *j, size_t len)
-{
-    if (j->text_bytes + len <= RENDER_CACHE_BYTES)
-        return;
-    struct strmap_iter it;
-    strmap_iter_init(&it, 0);
-    for (struct strmap_node *n; (n = strmap_next(&j->keys, &it)) != NULL;)
-        forget_text(j, (struct jkey *)n);
-}
-
 /* The entries of k as a JSON array, newest first. Under the lock. */
 static json_t *
 entries_json_locked(struct jkey *k)
@@ -373,31 +357,62 @@ entries_json_locked(struct jkey *k)
     return items;
 }
 
-/* json_dumps of items with JSON_INDENT(2), each line after the first indented 2 more: the array as
- * the value of a member of a top-level object. NULL when out of memory. */
-static char *
-render_text(json_t *items, size_t *len)
+/* Makes r's text once: rec_json dumped with JSON_INDENT(2), each line after the first indented
+ * by ITEM_INDENT. Under the lock. Returns 0, or -1 when out of memory. */
+static int
+render_rec(struct rec *r)
 {
-    char *flat = json_dumps(items, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (r->text)
+        return 0;
+    json_t *o = rec_json(r);
+    char *flat = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
     if (!flat)
-        return NULL;
+        return -1;
+    const size_t ind = sizeof(ITEM_INDENT) - 1;
     size_t lines = 0, n = 0;
     for (; flat[n]; n++)
         lines += flat[n] == '\n';
-    char *text = malloc(n + 2 * lines + 1);
-    size_t o = 0;
+    char *text = malloc(n + ind * lines + 1);
+    size_t o_len = 0;
     for (size_t i = 0; text && i < n; i++) {
-        text[o++] = flat[i];
+        text[o_len++] = flat[i];
         if (flat[i] == '\n') {
-            text[o++] = ' ';
-            text[o++] = ' ';
+            memcpy(text + o_len, ITEM_INDENT, ind);
+            o_len += ind;
         }
     }
-    if (text)
-        text[o] = '\0';
     free(flat);
-    *len = o;
-    return text;
+    if (!text)
+        return -1;
+    text[o_len] = '\0';
+    r->text = text;
+    r->text_len = o_len;
+    return 0;
+}
+
+/* Appends k's entries, newest first, each rendered once in its life. Under the lock. */
+static int
+render_locked(struct jkey *k, struct buf *out)
+{
+    static const char first[] = "\n" ITEM_INDENT, next[] = ",\n" ITEM_INDENT, end[] = "\n  ]";
+    size_t count = k ? k->count : 0, total = 2;
+    if (count == 0)
+        return buf_append_str(out, "[]") < 0 ? -1 : 0;
+    for (size_t n = count; n > 0; n--) {
+        struct rec *r = k->ring[(k->head + n - 1) % count];
+        if (render_rec(r) < 0)
+            return -1;
+        total += sizeof(next) + r->text_len;
+    }
+    if (buf_reserve(out, total + sizeof(end)) < 0 || buf_append_str(out, "[") < 0)
+        return -1;
+    for (size_t n = count; n > 0; n--) {
+        const struct rec *r = k->ring[(k->head + n - 1) % count];
+        buf_append_str(out, n == count ? first : next);
+        buf_append(out, r->text, r->text_len);
+    }
+    return buf_append_str(out, end) < 0 ? -1 : 0;
 }
 
 /* ---- public ---- */
@@ -408,34 +423,8 @@ journal_render(struct journal *j, const char *key, struct buf *out)
     if (!key)
         key = JOURNAL_ANONYMOUS;
     pthread_mutex_lock(&j->mu);
-    struct jkey *k = key_find(j, key);
-    if (!k || k->text) {
-        int rc = k ? buf_append(out, k->text, k->text_len) : buf_append_str(out, "[]");
-        pthread_mutex_unlock(&j->mu);
-        return rc < 0 ? -1 : 0;
-    }
-    unsigned long gen = k->gen;
-    json_t *items = entries_json_locked(k);
+    int rc = render_locked(key_find(j, key), out);
     pthread_mutex_unlock(&j->mu);
-    /* Written outside the lock: it takes milliseconds for a full journal. */
-    size_t len = 0;
-    char *text = items ? render_text(items, &len) : NULL;
-    json_decref(items);
-    if (!text)
-        return -1;
-    int rc = buf_append(out, text, len) < 0 ? -1 : 0;
-    pthread_mutex_lock(&j->mu);
-    k = key_find(j, key);
-    /* Kept unless the key changed meanwhile (or was cleared and made again: a new gen). */
-    if (k && !k->text && k->gen == gen && len <= RENDER_CACHE_BYTES) {
-        make_room(j, len);
-        k->text = text;
-        k->text_len = len;
-        j->text_bytes += len;
-        text = NULL;
-    }
-    pthread_mutex_unlock(&j->mu);
-    free(text);
     return rc;
 }
 
@@ -488,12 +477,10 @@ journal_record(struct journal *j, const char *key, const struct journal_entry *e
     if (k && key_push(k, j->per_client, r, &old) == 0) {
         k->total++;
         k->last = r->time;
-        k->gen = ++j->gen;
-        forget_text(j, k);
         rc = 0;
     }
     pthread_mutex_unlock(&j->mu);
-    free(rc == 0 ? old : r);
+    rec_free(rc == 0 ? old : r);
     return rc;
 }
 
@@ -571,7 +558,5 @@ journal_clear(struct journal *j, const char *key)
         key_remove(j, key);
     else
         strmap_clear(&j->keys, key_destroy);
-    if (!key)
-        j->text_bytes = 0;
     pthread_mutex_unlock(&j->mu);
 }

@@ -69,9 +69,9 @@ int journal_stats(struct journal *j, const char *key, unsigned long *total, doub
  * memory). Items are described above journal_new(). */
 json_t *journal_json(struct journal *j, const char *key);
 /* journal_json(j, key) as text, appended to out: what json_dumps writes with JSON_INDENT(2) for
- * the value of a member of a top-level object (items indented 4). Written once per change of the
- * key and kept (a few megabytes over all keys), so serving a large journal again costs a copy,
- * not a render. Returns 0, or -1 when out of memory. */
+ * the value of a member of a top-level object (items indented 4). Each entry is written once in
+ * its life, when first asked for, and kept with it: serving a large journal again costs a copy,
+ * not a render, even while new requests come in. Returns 0, or -1 when out of memory. */
 int journal_render(struct journal *j, const char *key, struct buf *out);
 /* Keys with at least one recorded request as a JSON array of strings sorted by strcmp (NULL when
  * out of memory). */

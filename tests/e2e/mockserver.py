@@ -54,6 +54,21 @@ def project_version():
     return m.group(1) if m else None
 
 
+_sanitized = None
+
+
+def binary_is_sanitized():
+    """True when the server binary is an ASan build (slower: timing bounds scale with it)."""
+    global _sanitized
+    if _sanitized is None:
+        try:
+            with open(BINARY, "rb") as f:
+                _sanitized = b"__asan_init" in f.read()
+        except OSError:
+            _sanitized = False
+    return _sanitized
+
+
 def copy_fixtures(dest_parent, name="fixtures"):
     """Copies the shipped fixture set into dest_parent/name and returns its path."""
     dest = os.path.join(dest_parent, name)
