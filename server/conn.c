@@ -666,7 +666,8 @@ setup(struct conn *c, struct server *srv, int fd)
     c->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, c);
     c->ev_write = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
     c->ev_timer = evtimer_new(srv->base, on_timer, c);
-    if (!c->out || !c->ev_read || !c->ev_write || !c->ev_timer)
+    if (!c->out || !c->ev_read || !c->ev_write || !c->ev_timer ||
+        event_priority_set(c->ev_write, SERVER_PRIORITY_BULK) < 0)
         return -1;
     if (srv->tls)
         return tls_transport_new(srv->tls, fd, c->out, &c->tr);

@@ -415,7 +415,7 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
         log_info(&srv->log, "throttle: %u requests per %g s per client, every %u -> HTTP %d",
                  ts.limit, ts.window, ts.every, srv->throttle_status);
     srv->base = event_base_new();
-    if (!srv->base) {
+    if (!srv->base || event_base_priority_init(srv->base, SERVER_PRIORITIES) < 0) {
         buf_printf(err, "cannot create the event loop");
         return -1;
     }

@@ -18,6 +18,12 @@
 
 struct conn;
 
+/* Event priorities of the loop: events default to the middle one; writes of output that waits
+ * for its peer run at SERVER_PRIORITY_BULK, only in loop turns where nothing else is ready, so
+ * streaming large answers to slow readers never delays a request (ZAPI or admin). */
+#define SERVER_PRIORITIES 3
+#define SERVER_PRIORITY_BULK 2
+
 struct server {
     const struct config *cfg;
     struct logger log;
