@@ -405,10 +405,6 @@ class JournalMaskingTest(BookingTestCase):
         leaks = [p for p in payments
                  if "5555555555554444" in p or "4000000000000002" in p
                  or re.search(r"csv\W+(987|654)\b", p)]
-        if leaks and not os.environ.get("ZAPI_STRICT_MASKING"):
-            self.skipTest("KNOWN DEFECT (issue 9, point 7; being fixed in branch 'defects'): "
-                          "the journal shows creditCardDetails/number and csv in clear: %s"
-                          % leaks[0][:300])
         self.assertEqual(leaks, [])
 
 

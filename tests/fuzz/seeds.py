@@ -401,6 +401,44 @@ def chunked(body, size=7, ext=False):
 
 
 JPING = json_req("zapiPing")
+FUZZ_CART = "910a2dec89025cc1beeb8da1658eec67"  # the first cart id of store_new(1)
+JOURNEY = [
+    xml_req("zapiCreateUniqueCartSession"),
+    xml_req("zapiAddActivityToCart", "<cartId>%s</cartId><activityId>101</activityId>"
+            "<activityDate>2023-11-15</activityDate><activityTime>09:00:00</activityTime>"
+            "<pax><adults>2</adults></pax>" % FUZZ_CART),
+    xml_req("zapiAddProductToCart", "<cartId>%s</cartId><productId>201</productId>"
+            "<quantity>2</quantity>" % FUZZ_CART),
+    xml_req("zapiUpdateCustomerDetailsToCart", "<cartId>%s</cartId><firstName>Ann</firstName>"
+            "<lastName>Lee</lastName><email>ann@example.com</email>" % FUZZ_CART),
+    xml_req("zapiPromotionCodeApply", "<cartId>%s</cartId><promoCodeName>SUMMER10"
+            "</promoCodeName>" % FUZZ_CART),
+    xml_req("zapiProcessCartWithPayment", "<cartId>%s</cartId><paymentMethodType>2000"
+            "</paymentMethodType><creditCardDetails><number>4111111111111111</number>"
+            "<expMonth>12</expMonth><expYear>2030</expYear><csv>123</csv>"
+            "</creditCardDetails>" % FUZZ_CART),
+    xml_req("zapiSearchBookings", "<searchType>104</searchType><searchText>ann@example.com"
+            "</searchText>"),
+    xml_req("zapiBookings_CancelBooking", "<bookingNumber>100001</bookingNumber>"),
+]
+JOURNEY_JSON = [
+    json_req("zapiCreateUniqueCartSession"),
+    json_req("zapiAddPackageToCart", {"cartId": FUZZ_CART, "packageId": 401,
+                                      "packageDate": "2023-11-16", "pax": {"adults": "2"}}),
+    json_req("zapiUpdateCustomerDetailsToCart", {"cartId": FUZZ_CART, "firstName": "B",
+                                                 "lastName": "C", "email": "b@c.d"}),
+    json_req("zapiProcessCartWithPayment", {"cartId": FUZZ_CART, "paymentMethod":
+                                            {"paymentMethodType": 2000}, "creditCardDetails":
+                                            {"number": "4000000000000002"}}),
+    json_req("zapiGiftCertificateApply", {"cartId": FUZZ_CART, "giftCertificate":
+                                          "GIFT-100-DEMO"}),
+    json_req("zapiProcessCartWithPayment", {"cartId": FUZZ_CART, "paymentMethodType": "2003",
+                                            "transactionAmount": "0"}),
+    json_req("zapiProcessSingleTransaction", {"bookingNumber": 100001, "paymentMethodType":
+                                              2002}),
+]
+
+
 HTTP = {
     "post-ping-xml": post(PING),
     "post-ping-json": post(JPING, "application/json"),
@@ -486,44 +524,6 @@ HTTP = {
 }
 
 SPLITS = [0x80, 0x00, 0xff, 0x10, 0x40, 0xc0, 0x03]
-
-
-FUZZ_CART = "910a2dec89025cc1beeb8da1658eec67"  # the first cart id of store_new(1)
-JOURNEY = [
-    xml_req("zapiCreateUniqueCartSession"),
-    xml_req("zapiAddActivityToCart", "<cartId>%s</cartId><activityId>101</activityId>"
-            "<activityDate>2023-11-15</activityDate><activityTime>09:00:00</activityTime>"
-            "<pax><adults>2</adults></pax>" % FUZZ_CART),
-    xml_req("zapiAddProductToCart", "<cartId>%s</cartId><productId>201</productId>"
-            "<quantity>2</quantity>" % FUZZ_CART),
-    xml_req("zapiUpdateCustomerDetailsToCart", "<cartId>%s</cartId><firstName>Ann</firstName>"
-            "<lastName>Lee</lastName><email>ann@example.com</email>" % FUZZ_CART),
-    xml_req("zapiPromotionCodeApply", "<cartId>%s</cartId><promoCodeName>SUMMER10"
-            "</promoCodeName>" % FUZZ_CART),
-    xml_req("zapiProcessCartWithPayment", "<cartId>%s</cartId><paymentMethodType>2000"
-            "</paymentMethodType><creditCardDetails><number>4111111111111111</number>"
-            "<expMonth>12</expMonth><expYear>2030</expYear><csv>123</csv>"
-            "</creditCardDetails>" % FUZZ_CART),
-    xml_req("zapiSearchBookings", "<searchType>104</searchType><searchText>ann@example.com"
-            "</searchText>"),
-    xml_req("zapiBookings_CancelBooking", "<bookingNumber>100001</bookingNumber>"),
-]
-JOURNEY_JSON = [
-    json_req("zapiCreateUniqueCartSession"),
-    json_req("zapiAddPackageToCart", {"cartId": FUZZ_CART, "packageId": 401,
-                                      "packageDate": "2023-11-16", "pax": {"adults": "2"}}),
-    json_req("zapiUpdateCustomerDetailsToCart", {"cartId": FUZZ_CART, "firstName": "B",
-                                                 "lastName": "C", "email": "b@c.d"}),
-    json_req("zapiProcessCartWithPayment", {"cartId": FUZZ_CART, "paymentMethod":
-                                            {"paymentMethodType": 2000}, "creditCardDetails":
-                                            {"number": "4000000000000002"}}),
-    json_req("zapiGiftCertificateApply", {"cartId": FUZZ_CART, "giftCertificate":
-                                          "GIFT-100-DEMO"}),
-    json_req("zapiProcessCartWithPayment", {"cartId": FUZZ_CART, "paymentMethodType": "2003",
-                                            "transactionAmount": "0"}),
-    json_req("zapiProcessSingleTransaction", {"bookingNumber": 100001, "paymentMethodType":
-                                              2002}),
-]
 
 
 def write(outdir, target, name, data):
