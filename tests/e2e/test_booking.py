@@ -5,7 +5,6 @@ Then every error code, the race for the last seats over separate connections, ca
 reset to the seeds, state kept over a fixture reload, and the journal's masking of card data."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
