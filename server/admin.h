@@ -1,6 +1,6 @@
-/* admin: the JSON admin API under /__admin/. For now /__admin/throttle reads and changes the
- * throttle while the server runs. Until admin authentication exists it answers loopback peers
- * only. */
+/* admin: the JSON admin API under /__admin/ (health, metrics, reload, throttle, the request
+ * journal, contacts and partners) and the console that shows it in a browser. Loopback peers
+ * only, or anyone with --admin-token; Host and Origin checked (admin_guard.h). */
 #ifndef ZAPI_ADMIN_H
 #define ZAPI_ADMIN_H
 
@@ -10,6 +10,8 @@
 struct server;
 
 #define ADMIN_PREFIX "/__admin/"
+/* The console: /__admin/ itself and the files under this prefix. */
+#define ADMIN_CONSOLE_PREFIX "/__admin/console/"
 
 /* Answers an admin request on path (already stripped of its query). */
 void admin_handle(struct server *srv, const struct http_request *req, const char *path,

@@ -25,6 +25,8 @@ static const struct option_def defs[] = {
     {"fixtures", OPT_STRING, F(fixtures_dir), "DIR", "fixture set to serve (default fixtures)"},
     {"certs-dir", OPT_STRING, F(certs_dir), "DIR",
      "where the development CA and server certificate live; made on first start (default certs)"},
+    {"state-dir", OPT_STRING, F(state_dir), "DIR",
+     "the mock's own state: contacts and partners added at run time (default state)"},
     {"cert", OPT_STRING, F(cert_file), "FILE", "your own PEM certificate chain (with --key)"},
     {"key", OPT_STRING, F(key_file), "FILE", "your own PEM private key (with --cert)"},
     {"cert-names", OPT_STRING, F(cert_names), "NAMES",
@@ -289,6 +291,8 @@ config_parse(struct config *cfg, int argc, char **argv, config_getenv env, struc
         return -1;
     if (!cfg->certs_dir && set_string(&cfg->certs_dir, "certs") < 0)
         return -1;
+    if (!cfg->state_dir && set_string(&cfg->state_dir, "state") < 0)
+        return -1;
     if (!cfg->cert_file != !cfg->key_file) {
         buf_printf(err, "--cert and --key go together: give both or neither");
         return -1;
@@ -314,6 +318,7 @@ config_free(struct config *cfg)
     clear_listen(cfg);
     free(cfg->fixtures_dir);
     free(cfg->certs_dir);
+    free(cfg->state_dir);
     free(cfg->cert_file);
     free(cfg->key_file);
     free(cfg->cert_names);

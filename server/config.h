@@ -16,6 +16,7 @@ struct config {
     size_t nlisten;
     char *fixtures_dir;
     char *certs_dir;
+    char *state_dir; /* the mock's own files (runtime partners), never the fixtures */
     char *cert_file; /* NULL: certs_dir/server.pem, generated when missing */
     char *key_file;
     char *cert_names;  /* extra names for the generated certificate, comma-separated */

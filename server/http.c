@@ -89,8 +89,15 @@ commit_header(struct http_in *in)
         dst = &in->req.authorization;
     else if (value_is(&in->field, "expect"))
         in->req.expect_continue = value_is(&in->value, "100-continue");
-    else if (!in->headers_done && value_is(&in->field, "host"))
+    else if (!in->headers_done && value_is(&in->field, "host")) {
+        /* Trailers of a chunked body never stand in for Host, Origin or Sec-Fetch-Site: the
+         * admin API's guards read them. */
         in->host_headers++;
+        dst = &in->req.host;
+    } else if (!in->headers_done && value_is(&in->field, "origin"))
+        dst = &in->req.origin;
+    else if (!in->headers_done && value_is(&in->field, "sec-fetch-site"))
+        dst = &in->req.sec_fetch_site;
     else if (!in->headers_done && value_is(&in->field, "transfer-encoding"))
         note_codings(in, in->value.data ? in->value.data : "", in->value.len);
     if (dst) {
@@ -249,6 +256,9 @@ request_free(struct http_request *r)
     buf_free(&r->content_type);
     buf_free(&r->accept);
     buf_free(&r->authorization);
+    buf_free(&r->host);
+    buf_free(&r->origin);
+    buf_free(&r->sec_fetch_site);
     buf_free(&r->body);
 }
 
@@ -268,6 +278,9 @@ request_reset(struct http_request *r)
     buf_clear(&r->content_type);
     buf_clear(&r->accept);
     buf_clear(&r->authorization);
+    buf_clear(&r->host);
+    buf_clear(&r->origin);
+    buf_clear(&r->sec_fetch_site);
     /* A large body's memory is not kept for the connection's lifetime. */
     if (r->body.cap > 64 * 1024)
         buf_free(&r->body);

@@ -27,6 +27,9 @@ struct http_request {
     struct buf content_type;
     struct buf accept;
     struct buf authorization;
+    struct buf host; /* the admin API checks these three against cross-site use */
+    struct buf origin;
+    struct buf sec_fetch_site;
     struct buf body;
     int keep_alive;      /* set when the message is complete */
     int expect_continue; /* client sent Expect: 100-continue */

@@ -306,6 +306,58 @@ registry_free(struct registry *reg)
     free(reg);
 }
 
+static const char *
+keep_str(struct registry *reg, const char *s)
+{
+    struct buf b = BUF_INIT;
+    if (buf_append_str(&b, s ? s : "") < 0)
+        return NULL;
+    const char *k = keep(reg, &b);
+    buf_free(&b);
+    return k;
+}
+
+int
+registry_add_partner(struct registry *reg, const struct partner *p, struct buf *err)
+{
+    if (!p->token || !p->token[0] || !p->account_id || !p->account_id[0] || !p->user_id ||
+        !p->user_id[0] || strlen(p->token) > REGISTRY_MAX_TOKEN) {
+        buf_printf(err, "partner %.40s: token, accountId and userId are required",
+                   p->token ? p->token : "");
+        return -1;
+    }
+    if (registry_partner(reg, p->token)) {
+        buf_printf(err, "partner %.40s: the token is already used", p->token);
+        return -1;
+    }
+    struct partner *all = realloc(reg->partners, (reg->npartners + 1) * sizeof(*all));
+    if (!all) {
+        buf_printf(err, "partner %.40s: out of memory", p->token);
+        return -1;
+    }
+    reg->partners = all;
+    struct partner copy = *p;
+    copy.token = keep_str(reg, p->token);
+    copy.account_id = keep_str(reg, p->account_id);
+    copy.user_id = keep_str(reg, p->user_id);
+    copy.affiliate_username = keep_str(reg, p->affiliate_username);
+    copy.organisation = keep_str(reg, p->organisation);
+    if (!copy.token || !copy.account_id || !copy.user_id || !copy.affiliate_username ||
+        !copy.organisation) {
+        buf_printf(err, "partner %.40s: out of memory", p->token);
+        return -1;
+    }
+    /* Insertion keeps the array sorted for bsearch. */
+    size_t i = reg->npartners;
+    while (i > 0 && strcmp(reg->partners[i - 1].token, copy.token) > 0) {
+        reg->partners[i] = reg->partners[i - 1];
+        i--;
+    }
+    reg->partners[i] = copy;
+    reg->npartners++;
+    return 0;
+}
+
 const struct partner *
 registry_partner(const struct registry *reg, const char *token)
 {

@@ -36,6 +36,10 @@ struct registry;
 /* Parses path. Returns 0, or -1 with "path:line: reason" in err. */
 int registry_load(const char *path, struct registry **out, struct buf *err);
 void registry_free(struct registry *reg);
+/* Adds a partner to a registry that is still being built (not yet shared): the strings are
+ * copied. Returns 0, or -1 with the reason in err (a token already used, a required field
+ * empty, no memory). */
+int registry_add_partner(struct registry *reg, const struct partner *p, struct buf *err);
 
 const struct partner *registry_partner(const struct registry *reg, const char *token);
 const struct agent *registry_agent(const struct registry *reg, const char *username);

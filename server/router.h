@@ -13,7 +13,7 @@ struct route_result {
     const char *content_type;
     int zapi;          /* a ZAPI exchange: goes into the client's journal */
     int quiet;         /* logged at debug level (health checks every few seconds) */
-    char headers[256]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
+    char headers[640]; /* extra header lines, each ending in \r\n (Allow, WWW-Authenticate) */
 };
 
 /* zapiGenerateBarCodeImage's images: GET /barcodes/REFERENCE.png. */

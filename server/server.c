@@ -13,6 +13,7 @@
 
 #include "certgen.h"
 #include "conn.h"
+#include "contacts.h"
 #include "journal.h"
 #include "methods.h"
 #include "metrics.h"
@@ -305,11 +306,25 @@ log_fixtures(struct server *srv, const char *what, const struct fixture_set *fs)
              registry_agent_count(fs->registry));
 }
 
+/* The fixtures on disk plus the partners created at run time. */
+static int
+load_set(struct server *srv, struct fixture_set **out, struct buf *err)
+{
+    if (zapi_load_fixtures(srv->cfg->fixtures_dir, out, err) < 0)
+        return -1;
+    if (contacts_merge(srv->contacts, (*out)->registry, err) < 0) {
+        fixtures_release(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int
 server_reload(struct server *srv, const char *why, struct buf *err)
 {
     struct fixture_set *fs;
-    if (zapi_load_fixtures(srv->cfg->fixtures_dir, &fs, err) < 0) {
+    if (load_set(srv, &fs, err) < 0) {
         metrics_reload(srv->metrics, 0);
         log_error(&srv->log, "reload (%s) refused, still serving the previous fixtures: %s", why,
                   err->data);
@@ -381,7 +396,8 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->started_mono = admin_clock();
     pthread_mutex_init(&srv->fixtures_lock, NULL);
     fit_open_files_limit(srv);
-    if (zapi_load_fixtures(cfg->fixtures_dir, &srv->fixtures, err) < 0)
+    srv->contacts = contacts_open(cfg->state_dir, err);
+    if (!srv->contacts || load_set(srv, &srv->fixtures, err) < 0)
         return -1;
     log_fixtures(srv, "loaded", srv->fixtures);
     if (!cfg->no_tls && setup_tls(srv, err) < 0)
@@ -475,6 +491,7 @@ server_free(struct server *srv)
     store_free(srv->store);
     metrics_free(srv->metrics);
     fixtures_release(srv->fixtures);
+    contacts_free(srv->contacts);
     if (srv->started_at)
         pthread_mutex_destroy(&srv->fixtures_lock);
     memset(srv, 0, sizeof(*srv));

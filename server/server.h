@@ -37,7 +37,8 @@ struct server {
     struct metrics *metrics;
     struct store *store;  /* booking state: carts, bookings, inventory; survives reloads */
     char public_url[256]; /* base of the links the mock hands out (barcodes) */
-    int throttle_status;  /* HTTP status of throttled answers */
+    struct contacts *contacts; /* partners created at run time, merged into every fixture set */
+    int throttle_status;       /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     struct event *sig_int;
@@ -65,7 +66,8 @@ int server_init(struct server *srv, const struct config *cfg, FILE *log_out, str
 /* Runs the event loop until SIGINT or SIGTERM has drained the connections. */
 int server_run(struct server *srv);
 void server_free(struct server *srv);
-/* Re-reads the fixtures and swaps them in atomically; a broken set is refused (reason in err)
+/* Re-reads the fixtures, merges the runtime partners (contacts) and swaps the set in atomically
+ * (also after a partner is created or revoked); a broken set is refused (reason in err)
  * and the old one stays. Requests holding the old set finish on it. */
 int server_reload(struct server *srv, const char *why, struct buf *err);
 /* The current fixture set, with a reference the caller releases (fixtures_release). */

@@ -1148,8 +1148,10 @@ class AdminTokenRules:
                      "Bearer x" + t,
                      "Bearer " + t.upper(),
                      "Bearer " + t + " " + t,
-                     "Basic " + base64.b64encode(("admin:" + t).encode()).decode(),
+                     "Basic " + base64.b64encode(("admin:" + t + "x").encode()).decode(),
+                     "Basic " + base64.b64encode(("admin:x" + t).encode()).decode(),
                      "Basic " + base64.b64encode(t.encode()).decode(),
+                     "Basic " + base64.b64encode((t + ":admin").encode()).decode(),
                      "Basic " + t,
                      "Token " + t,
                      t,
@@ -1159,6 +1161,18 @@ class AdminTokenRules:
                      ""):
             with self.subTest(auth=auth):
                 self.assert401(self.call(auth))
+
+    def test_basic_password_is_the_token(self):
+        """What a browser sends for the console: any user name, the admin token as password."""
+        t = self.token
+        for user in ("admin", "", "anyone"):
+            auth = "Basic " + base64.b64encode((user + ":" + t).encode()).decode()
+            with self.subTest(user=user):
+                admin_json(self, self.call(auth), 200)
+        # The console's page asks the browser for a password (Basic); the API names Bearer.
+        r = self.call(None, path="")
+        self.assertEqual(r.status, 401)
+        self.assertRegex(r.header("WWW-Authenticate") or "", r"^Basic\b")
 
     def test_right_token_is_200(self):
         t = self.token
@@ -1276,7 +1290,7 @@ class Routing(AdminCase):
                                           path="/__admin/health?verbose=1"), 200)
 
     def test_unknown_admin_paths_are_404_json(self):
-        for path in ("no-such-endpoint", "", "health/", "health/extra", "Health",
+        for path in ("no-such-endpoint", "console/", "console/nope.js", "health/", "health/extra", "Health",
                      "clients/", "clients/%s" % TOKEN, "clients/%s/requests/" % TOKEN,
                      "clients/%s/other" % TOKEN, "clients//requests", "requests/all",
                      "throttlex"):
