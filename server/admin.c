@@ -356,10 +356,11 @@ authorized(const struct server *srv, const struct http_request *req)
     return strlen(got) == n && mbedtls_ct_memcmp(got, want, n) == 0;
 }
 
+/* NULL for a header that was absent (or empty: no browser sends an empty Host or Origin). */
 static const char *
 header(const struct buf *b)
 {
-    return b->data ? b->data : NULL;
+    return b->len ? b->data : NULL;
 }
 
 /* Host and Origin rules of admin_guard.h; with an admin token the token is the proof (a page

@@ -602,6 +602,24 @@ class MockServer:
                          path="/__admin/" + path, headers=headers, conn=conn, method=method,
                          fresh=fresh)
 
+    def admin_json(self, method, path, body=None, status=200, **kw):
+        """admin() that asserts the HTTP status and returns the decoded JSON answer."""
+        r = self.admin(method, path, body=body, **kw)
+        if r.status != status:
+            raise AssertionError("%s /__admin/%s: HTTP %d, want %d: %r"
+                                 % (method, path, r.status, status, r.body[:300]))
+        return r.json()
+
+    def add_partner(self, name, organisation=None, email=None):
+        """Adds a contact and creates its ZAPI partner through the admin API; returns the
+        partner's JSON (token, accountId, userId...)."""
+        c = self.admin_json("POST", "contacts", {
+            "name": name, "organisation": organisation,
+            "email": email or "%s@example.com" % re.sub(r"[^a-z0-9]", "", name.lower())},
+            status=201)["contact"]
+        return self.admin_json("POST", "partners", {"userId": c["userId"]},
+                               status=201)["partner"]
+
     def post_xml(self, method, params=None, conn=None, **kw):
         return self.post(xml_request(method, params, **kw), "application/xml", conn=conn)
 

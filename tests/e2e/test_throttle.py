@@ -341,6 +341,17 @@ class Admin(ThrottleAsserts, ServerTestCase):
         self.assertEqual(state["forced"], [])
         self.assertEqual(sorted(c["token"] for c in state["clients"]), sorted([TOKEN, TOKEN2]))
 
+    def test_delete_returns_the_status_to_503(self):
+        """Regression (issue 11, item 4): DELETE ("everything off") left a status of 200 set
+        earlier in place, so the next forced throttle answered 200 instead of 503."""
+        status, state, r = admin(self.server, "POST", {"status": 200})
+        self.assertEqual((status, state["status"]), (200, 200), r)
+        status, state, r = admin(self.server, "DELETE")
+        self.assertEqual((status, state["status"]), (200, 503), r)
+        status, state, r = admin(self.server, "POST", {"force": True})
+        self.assertEqual(status, 200, r)
+        self.assertEqual(ping(self.server).status, 503)
+
     def test_post_switches_on_live_and_delete_switches_off(self):
         self.assertAdmitted(ping(self.server))
         status, state, r = admin(self.server, "POST", {"limit": 1, "window": 30})
