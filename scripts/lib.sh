@@ -13,6 +13,10 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libevent-dev libmbedtls-dev lib
 # shellcheck disable=SC2034
 CLIENT_PACKAGES=(ruby nodejs php-cli php-curl)
 
+# The console's browser tests (tests/e2e/browser_*.py): headless Chromium driven by Selenium.
+# shellcheck disable=SC2034
+BROWSER_TEST_PACKAGES=(chromium chromium-driver python3-selenium)
+
 missing_packages() {
     local p
     for p in "$@"; do

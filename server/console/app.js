@@ -31,7 +31,7 @@
   }
 
   function append(el, children) {
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -459,7 +459,11 @@
       for (const p of pts) max = Math.max(max, p.a, p.th);
       series.push({ token, color, pts });
     }
-    const x = (t) => left + (w - left - right) * (1 - (now - t) / CHART_SECONDS);
+    /* The x axis grows with the history: at least a minute, at most CHART_SECONDS. */
+    let oldest = now;
+    for (const samples of history.values()) if (samples.length) oldest = Math.min(oldest, samples[0].t);
+    const span = Math.min(CHART_SECONDS, Math.max(60, now - oldest));
+    const x = (t) => left + (w - left - right) * (1 - (now - t) / span);
     const y = (v) => top + (hgt - top - bottom) * (1 - v / (max * 1.1));
     g.strokeStyle = "#dde3ea";
     g.fillStyle = "#5b6a7a";
@@ -473,8 +477,11 @@
       g.stroke();
       g.fillText(String(v), 4, y(v) + 4);
     }
-    for (let m = 0; m <= CHART_SECONDS / 60; m++) {
-      g.fillText(m === 0 ? "now" : "-" + m + " min", x(now - m * 60) - 14, hgt - 6);
+    const step = span <= 60 ? 10 : span <= 180 ? 30 : 60;
+    for (let k = 0; k * step <= span; k++) {
+      const ago = k * step;
+      const label = ago === 0 ? "now" : ago < 60 || ago % 60 ? "-" + ago + " s" : "-" + ago / 60 + " min";
+      g.fillText(label, x(now - ago) - 14, hgt - 6);
     }
     if (state.limit > 0) {
       g.strokeStyle = "#b3261e";
@@ -614,9 +621,10 @@
       if (state.limit > 0) legend.appendChild(h("span", { class: "limit", text: "limit" }));
     }
 
-    append(main, [settings, controls, feedback,
-      h("h2", { text: "Requests per client within the window, last 5 minutes" }),
-      h("div", { class: "card" }, canvas, legend),
+    append(main, [h("div", { class: "grid2" }, settings, controls), feedback,
+      h("div", { class: "card", id: "chart-card" },
+        h("h2", { text: "Requests per client within the window (up to the last 5 minutes)" }),
+        canvas, legend),
       h("h2", { text: "Per client" }), clients]);
     async function refresh() {
       state = await api("GET", "throttle");
@@ -705,6 +713,7 @@
   }
 
   async function route() {
+    heartbeat();
     if (timer) clearInterval(timer);
     timer = null;
     const hash = location.hash || "#/partners";

@@ -649,6 +649,31 @@ class MockServer:
                                                                         "timeout")})
 
 
+# ---------------------------------------------------------------------------------------------
+# A browser (the console's tests): Debian's chromium + chromium-driver + python3-selenium, which
+# only /usr/bin/python3 sees.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def chromium(user_data_dir, width=1200, height=800):
+    """A headless Chromium driven by Selenium, in a fresh profile under user_data_dir. Certificate
+    errors are ignored in this test browser only (the mock's CA is per test run)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--ignore-certificate-errors", "--user-data-dir=" + user_data_dir,
+                "--window-size=%d,%d" % (width, height)):
+        opts.add_argument(arg)
+    service = Service(CHROMEDRIVER, log_path=os.path.join(user_data_dir, "chromedriver.log"))
+    return webdriver.Chrome(service=service, options=opts)
+
+
 def make_context(ca_file):
     ctx = ssl.create_default_context(cafile=ca_file)
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
