@@ -26,6 +26,7 @@ RUN apt-get update \
 
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake/ cmake/
 COPY server/ server/
 COPY tests/ tests/
 
@@ -54,7 +55,7 @@ RUN apt-get update \
 RUN useradd --system --uid 10001 --gid 0 --home-dir /var/lib/zapi-mock --no-create-home \
       --shell /usr/sbin/nologin zapi \
  && install -d -o 10001 -g 0 -m 2775 /var/lib/zapi-mock /var/lib/zapi-mock/certs \
-      /var/lib/zapi-mock/export
+      /var/lib/zapi-mock/export /var/lib/zapi-mock/state
 
 COPY --from=build /out/usr/local/bin/zapi-mock /usr/local/bin/zapi-mock
 COPY fixtures/ /opt/zapi-mock/fixtures/
@@ -74,10 +75,13 @@ RUN chmod 0755 /usr/local/bin/docker-entrypoint \
 #   ZAPI_MOCK_EXPORT_CA_DIR  the entrypoint copies ca.pem there (a mounted directory a test job
 #                            reads); /var/lib/zapi-mock/export is made for it: a new named volume
 #                            mounted there belongs to the server's user
-#   ZAPI_MOCK_ADMIN_TOKEN    opens /__admin/ to clients outside the container (Authorization: Bearer ...)
+#   ZAPI_MOCK_ADMIN_TOKEN    opens /__admin/ (and the console at /__admin/) to clients outside
+#                            the container (Authorization: Bearer ..., or a browser's password)
+#   ZAPI_MOCK_STATE_DIR      partners created at run time; mount a volume to keep them
 ENV ZAPI_MOCK_LISTEN=0.0.0.0:8443 \
     ZAPI_MOCK_FIXTURES=/opt/zapi-mock/fixtures \
-    ZAPI_MOCK_CERTS_DIR=/var/lib/zapi-mock/certs
+    ZAPI_MOCK_CERTS_DIR=/var/lib/zapi-mock/certs \
+    ZAPI_MOCK_STATE_DIR=/var/lib/zapi-mock/state
 
 USER 10001:0
 WORKDIR /var/lib/zapi-mock

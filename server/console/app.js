@@ -61,7 +61,8 @@
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
     }
-    const r = await fetch(API + path, opts);
+    /* location.origin never holds user:password@, which fetch() would refuse. */
+    const r = await fetch(location.origin + API + path, opts);
     const text = await r.text();
     let data = null;
     try {

@@ -260,5 +260,29 @@ class Console(unittest.TestCase):
         self.assertEqual(len(refused), 2)
 
 
+class ConsoleWithAdminToken(unittest.TestCase):
+    """With --admin-token (a container), the browser authenticates with the token as the
+    password of Basic authentication, and the console's own calls carry it."""
+
+    TOKEN = "console-admin-token"
+
+    def test_password_is_the_admin_token(self):
+        server = MockServer(args=["--admin-token", self.TOKEN])
+        self.addCleanup(server.close)
+        server.start()
+        profile = tempfile.mkdtemp(prefix="zapi-chromium-")
+        self.addCleanup(shutil.rmtree, profile, True)
+        d = chromium(profile)
+        self.addCleanup(d.quit)
+        r = server.admin("GET", "")
+        self.assertEqual((r.status, r.header("WWW-Authenticate")),
+                         (401, 'Basic realm="zapi-mock admin"'))
+        d.get("https://anyone:%s@127.0.0.1:%d/__admin/#/health" % (self.TOKEN, server.port))
+        WebDriverWait(d, WAIT_S).until(
+            lambda d: "ok" in d.find_element(By.ID, "tiles").text, "the health tiles")
+        self.assertIn("partners", d.find_element(By.ID, "status").text)
+        server.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
