@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define STATE_VERSION 1
 
 struct contacts {
@@ -24,41 +26,21 @@ struct contacts {
 
 /* ---- validation ------------------------------------------------------------------------- */
 
-/* Well-formed UTF-8 without control characters: names are shown and exported as XML. */
+/* Well-formed UTF-8 without control characters: names are shown and exported as XML. The
+ * UTF-8 and XML rules are text_sanitize's: text it would change is refused. */
 static int
 printable_utf8(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        size_t n;
-        unsigned cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return 0;
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, cp = c & 0x07;
-        } else {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
             return 0;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        static const unsigned min[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
-            cp == 0xffff || (cp >= 0x80 && cp < 0xa0))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
+    struct buf b = BUF_INIT;
+    if (buf_append_str(&b, s) < 0)
+        return 0;
+    text_sanitize(&b, 0);
+    int same = memcmp(b.data ? b.data : "", s, b.len) == 0;
+    buf_free(&b);
+    return same;
 }
 
 static int
