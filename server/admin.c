@@ -13,10 +13,8 @@
 #include "journal.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/constant_time.h"
-#include "methods.h"
 #include "metrics.h"
 #include "server.h"
-#include "state_json.h"
 #include "throttle.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -254,39 +252,6 @@ clear_requests(struct admin_call *c)
     log_info(&c->srv->log, "admin: request journal cleared");
     admin_reply(c->out, 200, json_pack("{s:s}", "status", "cleared"));
 }
-/* ---- booking state ---- */
-
-static void
-state(struct admin_call *c)
-{
-    if (c->method == HTTP_DELETE) {
-        /* Back to the catalogue's starting point: CI jobs call this between tests. */
-        store_reset(c->srv->store);
-        int seeded = bookings_seed(c->fs->catalogue, c->srv->store, time(NULL));
-        log_info(&c->srv->log, "state: reset through the admin API, %d starting booking%s", seeded,
-                 seeded == 1 ? "" : "s");
-    }
-    admin_reply(c->out, 200, state_summary_json(c->srv->store, time(NULL)));
-}
-
-static void
-state_carts(struct admin_call *c)
-{
-    admin_reply(c->out, 200, state_carts_json(c->srv->store, time(NULL)));
-}
-
-static void
-state_bookings(struct admin_call *c)
-{
-    admin_reply(c->out, 200, state_bookings_json(c->srv->store, c->fs->catalogue));
-}
-
-static void
-outbox(struct admin_call *c)
-{
-    admin_reply(c->out, 200, state_outbox_json(c->srv->store));
-}
-
 struct admin_route {
     const char *path;
     int prefix;
@@ -302,10 +267,10 @@ static const struct admin_route routes[] = {
     {ADMIN_PREFIX "clients", 0, "GET", clients},
     {ADMIN_PREFIX "clients/", 1, "GET, DELETE", client_requests},
     {ADMIN_PREFIX "requests", 0, "DELETE", clear_requests},
-    {ADMIN_PREFIX "state", 0, "GET, DELETE", state},
-    {ADMIN_PREFIX "state/carts", 0, "GET", state_carts},
-    {ADMIN_PREFIX "state/bookings", 0, "GET", state_bookings},
-    {ADMIN_PREFIX "outbox", 0, "GET", outbox},
+    {ADMIN_PREFIX "state", 0, "GET, DELETE", admin_state},
+    {ADMIN_PREFIX "state/carts", 0, "GET", admin_state_carts},
+    {ADMIN_PREFIX "state/bookings", 0, "GET", admin_state_bookings},
+    {ADMIN_PREFIX "outbox", 0, "GET", admin_outbox},
     {ADMIN_PREFIX "contacts", 0, "GET, POST", admin_contacts},
     {ADMIN_PREFIX "partners", 0, "GET, POST", admin_partners},
     {ADMIN_PREFIX "partners/", 1, "GET, DELETE", admin_partner},

@@ -39,6 +39,11 @@ void admin_throttle(struct admin_call *c);
 void admin_contacts(struct admin_call *c);
 void admin_partners(struct admin_call *c);
 void admin_partner(struct admin_call *c);
+/* /__admin/state (GET, DELETE), state/carts, state/bookings, /__admin/outbox */
+void admin_state(struct admin_call *c);
+void admin_state_carts(struct admin_call *c);
+void admin_state_bookings(struct admin_call *c);
+void admin_outbox(struct admin_call *c);
 /* /__admin/ and its assets; returns 0 when path is not a console asset. */
 int admin_console(struct admin_call *c);
 

@@ -639,6 +639,80 @@
     return refresh;
   }
 
+  /* ---- booking state ---------------------------------------------------------------------- */
+
+  function table(id, heads, rows) {
+    return h("table", { id },
+      h("thead", {}, h("tr", {}, heads.map((t) => h("th", { text: t })))),
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { class: "muted",
+        colspan: heads.length, text: "none" }))));
+  }
+
+  /* Carts, bookings and the e-mail outbox of the booking engine; reset to the starting point. */
+  async function stateView() {
+    setTitle("Bookings");
+    const summary = h("div", { class: "card", id: "state-summary" });
+    const feedback = h("div", { id: "state-feedback" });
+    const carts = h("div", { class: "card", id: "state-carts" });
+    const bookings = h("div", { class: "card", id: "state-bookings" });
+    const outbox = h("div", { class: "card", id: "state-outbox" });
+    const reset = h("button", { type: "button", class: "danger", id: "reset-state",
+      text: "Reset state" });
+    reset.addEventListener("click", async () => {
+      if (!confirm("Forget every cart, booking and e-mail, back to the catalogue's start?")) return;
+      clear(feedback);
+      try {
+        await api("DELETE", "state");
+        feedback.appendChild(message("ok", "State reset."));
+        shown = "";
+        await refresh();
+      } catch (err) {
+        fail(err, feedback);
+      }
+    });
+    append(main, [summary, h("p", {}, reset), feedback, h("h2", { text: "Carts" }), carts,
+      h("h2", { text: "Bookings" }), bookings, h("h2", { text: "E-mail outbox" }), outbox]);
+    let shown = "";
+    async function refresh() {
+      const [st, c, b, o] = await Promise.all([api("GET", "state"), api("GET", "state/carts"),
+        api("GET", "state/bookings"), api("GET", "outbox")]);
+      /* Redrawn only on a change, so an opened e-mail stays open. */
+      const key = JSON.stringify([st, c, b, o]);
+      if (key === shown) return;
+      shown = key;
+      clear(summary).appendChild(facts([["Carts", st.carts], ["Bookings", st.bookings],
+        ["Wait list", st.waitlist], ["Inventory version", st.inventoryVersion],
+        ["Survives a restart", st.survivesRestart]]));
+      summary.dataset.carts = String(st.carts);
+      summary.dataset.bookings = String(st.bookings);
+      clear(carts).appendChild(table("carts-table",
+        ["Cart id", "Owner", "Created", "Last used", "Items", "Customer"],
+        c.carts.map((x) => h("tr", { dataset: { cart: x.cartId } },
+          h("td", { class: "token", text: x.cartId }), h("td", { class: "token", text: x.owner }),
+          h("td", { text: when(x.created) }), h("td", { text: when(x.lastUsed) }),
+          h("td", { class: "num", text: x.items }), h("td", { text: x.customer })))));
+      clear(bookings).appendChild(table("bookings-table",
+        ["Number", "Reference", "Created", "Guest", "E-mail", "Items", "Total", "Paid",
+         "Balance", ""],
+        b.bookings.map((x) => h("tr", { dataset: { booking: x.bookingNumber } },
+          h("td", { text: x.bookingNumber }), h("td", { class: "token", text: x.reference }),
+          h("td", { text: when(x.created) }), h("td", { text: x.guest }),
+          h("td", { text: x.email }),
+          h("td", { text: (x.items || []).map((i) => i.name + (i.date ? " " + i.date : "") +
+            (i.passengers ? " ×" + i.passengers : "")).join("; ") }),
+          h("td", { class: "num", text: x.total }), h("td", { class: "num", text: x.paid }),
+          h("td", { class: "num", text: x.balance }),
+          h("td", {}, x.cancelled ? h("span", { class: "badge bad", text: "cancelled" }) : null)))));
+      clear(outbox).appendChild(o.emails.length
+        ? h("div", {}, o.emails.map((m) => h("details", { class: "mail", dataset: { id: m.id } },
+          h("summary", {}, h("strong", { text: m.subject }), " · to ", m.to, " · ", when(m.sent)),
+          h("pre", { text: m.body }))))
+        : h("p", { class: "muted", text: "No e-mails sent." }));
+    }
+    await refresh();
+    return refresh;
+  }
+
   /* ---- health and metrics ---------------------------------------------------------------- */
 
   function parseMetrics(text) {
@@ -729,6 +803,7 @@
       if (view === "create") refresh = await createView();
       else if (view === "throttle") refresh = await throttleView();
       else if (view === "health") refresh = await healthView();
+      else if (view === "state") refresh = await stateView();
       else if (view === "partners" && m[2]) refresh = await partnerView(decodeURIComponent(m[2]));
       else refresh = await partnersView();
     } catch (err) {

@@ -216,6 +216,40 @@ class Console(unittest.TestCase):
         self.wait(lambda d: d.find_element(By.ID, "throttle-settings")
                   .get_attribute("data-enabled") == "false")
 
+    def test_5b_bookings_page(self):
+        """Carts, bookings and the e-mail outbox of the booking engine; reset state."""
+        self.assertIsNotNone(self.partner, "step 1 failed")
+        d = self.driver
+        self.server.admin_json("DELETE", "state")
+        self.open("#/state")
+        summary = d.find_element(By.ID, "state-summary")
+        self.wait(lambda d: summary.get_attribute("data-bookings") not in (None, ""))
+        seeded = int(summary.get_attribute("data-bookings"))
+        number = self.server.admin_json("GET", "state/bookings")["bookings"][0]["bookingNumber"]
+        p = self.partner
+        ids = dict(token=p["token"], account_id=p["accountId"], user_id=p["userId"])
+        r = self.server.post(xml_request("zapiCreateUniqueCartSession", None, **ids))
+        self.assertEqual(r.zapi()["error"], "0", r)
+        r = self.server.post(xml_request("zapiEmailBookingItinerary",
+                                         {"bookingNumber": number,
+                                          "email": "<b>guest</b>@example.com"}, **ids))
+        self.assertEqual(r.zapi()["methodResponse"]["methodErrorCode"], "0", r)
+        self.wait(lambda d: summary.get_attribute("data-carts") == "1", what="the new cart")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#state-outbox details.mail"),
+                  what="the e-mail")
+        self.assertIn(str(number), d.find_element(By.ID, "bookings-table").text)
+        mail = d.find_element(By.CSS_SELECTOR, "#state-outbox details.mail")
+        self.assertIn("<b>guest</b>@example.com", mail.text)
+        mail.find_element(By.TAG_NAME, "summary").click()
+        self.assertIn(str(number), mail.find_element(By.TAG_NAME, "pre").text)
+        self.assertNothingRan()
+        self.shot("bookings.png")
+        d.find_element(By.ID, "reset-state").click()
+        d.switch_to.alert.accept()
+        self.wait(lambda d: summary.get_attribute("data-carts") == "0", what="the reset")
+        self.assertEqual(summary.get_attribute("data-bookings"), str(seeded))
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "#state-outbox details.mail"), [])
+
     def test_6_health_page(self):
         self.open("#/health")
         self.wait(lambda d: "ok" in d.find_element(By.ID, "tiles").text)
