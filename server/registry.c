@@ -330,11 +330,17 @@ registry_add_partner(struct registry *reg, const struct partner *p, struct buf *
         buf_printf(err, "partner %.40s: the token is already used", p->token);
         return -1;
     }
-    struct partner *all = realloc(reg->partners, (reg->npartners + 1) * sizeof(*all));
+    /* Agents point into the partners array, which moves: remember whose token each had. */
+    const char **linked = calloc(reg->nagents + 1, sizeof(*linked));
+    struct partner *all =
+        linked ? realloc(reg->partners, (reg->npartners + 1) * sizeof(*all)) : NULL;
     if (!all) {
+        free(linked);
         buf_printf(err, "partner %.40s: out of memory", p->token);
         return -1;
     }
+    for (size_t i = 0; i < reg->nagents; i++)
+        linked[i] = reg->agents[i].partner ? reg->agents[i].partner->token : NULL;
     reg->partners = all;
     struct partner copy = *p;
     copy.token = keep_str(reg, p->token);
@@ -344,6 +350,9 @@ registry_add_partner(struct registry *reg, const struct partner *p, struct buf *
     copy.organisation = keep_str(reg, p->organisation);
     if (!copy.token || !copy.account_id || !copy.user_id || !copy.affiliate_username ||
         !copy.organisation) {
+        for (size_t k = 0; k < reg->nagents; k++)
+            reg->agents[k].partner = linked[k] ? registry_partner(reg, linked[k]) : NULL;
+        free(linked);
         buf_printf(err, "partner %.40s: out of memory", p->token);
         return -1;
     }
@@ -355,6 +364,9 @@ registry_add_partner(struct registry *reg, const struct partner *p, struct buf *
     }
     reg->partners[i] = copy;
     reg->npartners++;
+    for (size_t k = 0; k < reg->nagents; k++)
+        reg->agents[k].partner = linked[k] ? registry_partner(reg, linked[k]) : NULL;
+    free(linked);
     return 0;
 }
 

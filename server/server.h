@@ -35,8 +35,8 @@ struct server {
     struct throttle *throttle;     /* per-client limits; settings changeable at run time */
     struct journal *journal;       /* the last requests of each client */
     struct metrics *metrics;
-    struct store *store;  /* booking state: carts, bookings, inventory; survives reloads */
-    char public_url[256]; /* base of the links the mock hands out (barcodes) */
+    struct store *store;       /* booking state: carts, bookings, inventory; survives reloads */
+    char public_url[256];      /* base of the links the mock hands out (barcodes) */
     struct contacts *contacts; /* partners created at run time, merged into every fixture set */
     int throttle_status;       /* HTTP status of throttled answers */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];

@@ -290,6 +290,18 @@ START_TEST(test_export_loads_and_merge)
     ck_assert_uint_eq(registry_partner_count(reg), before + 1);
     ck_assert_ptr_nonnull(registry_partner(reg, p.token));
     ck_assert_ptr_nonnull(registry_partner(reg, "ZAPI-DEMO-TOKEN"));
+    /* Regression: agents point into the partners array, which the merge moves; each must
+     * still point at its own partner (ASan reports the stale pointer otherwise). */
+    size_t linked = 0;
+    for (size_t i = 0; i < registry_agent_count(reg); i++) {
+        const struct agent *ag = registry_agent_at(reg, i);
+        if (!ag->partner || !ag->partner_token)
+            continue;
+        linked++;
+        ck_assert_str_eq(ag->partner->token, ag->partner_token);
+        ck_assert_ptr_eq(registry_partner(reg, ag->partner_token), ag->partner);
+    }
+    ck_assert_uint_gt(linked, 0);
     for (size_t i = 1; i < registry_partner_count(reg); i++)
         ck_assert_int_lt(
             strcmp(registry_partner_at(reg, i - 1)->token, registry_partner_at(reg, i)->token), 0);
