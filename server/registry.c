@@ -332,15 +332,18 @@ registry_add_partner(struct registry *reg, const struct partner *p, struct buf *
     }
     /* Agents point into the partners array, which moves: remember whose token each had. */
     const char **linked = calloc(reg->nagents + 1, sizeof(*linked));
-    struct partner *all =
-        linked ? realloc(reg->partners, (reg->npartners + 1) * sizeof(*all)) : NULL;
-    if (!all) {
-        free(linked);
+    if (!linked) {
         buf_printf(err, "partner %.40s: out of memory", p->token);
         return -1;
     }
     for (size_t i = 0; i < reg->nagents; i++)
         linked[i] = reg->agents[i].partner ? reg->agents[i].partner->token : NULL;
+    struct partner *all = realloc(reg->partners, (reg->npartners + 1) * sizeof(*all));
+    if (!all) {
+        free(linked);
+        buf_printf(err, "partner %.40s: out of memory", p->token);
+        return -1;
+    }
     reg->partners = all;
     struct partner copy = *p;
     copy.token = keep_str(reg, p->token);

@@ -121,6 +121,22 @@ class Partners(ServerTestCase):
         self.assertEqual(ping(s, q)["error"], "0")
         self.assertEqual(ping(s, p)["error"], "1")
 
+    def test_fixture_agents_keep_their_partner(self):
+        """Regression: merging runtime partners moved the registry's partners under the agents
+        that point at them, so zapiAgentLogin could hand out a runtime partner's token."""
+        s = self.server
+        for i in range(12):  # a token sorting before ZAPI-DEMO-TOKEN (a digit first)
+            if s.add_partner("Sorting Sam %d" % i)["token"][0].isdigit():
+                break
+        else:
+            self.skipTest("no token starting with a digit in 12 tries")
+        body = ("<request><zapiUsername>naddau</zapiUsername><zapiPassword>zaui-demo"
+                "</zapiPassword><zapiMethod><methodName>zapiAgentLogin</methodName>"
+                "</zapiMethod></request>").encode()
+        z = s.post(body).zapi()
+        self.assertEqual(z["methodResponse"]["methodErrorCode"], "0", z)
+        self.assertEqual(z["methodResponse"]["zapiApiToken"], TOKEN, z)
+
     def test_security_headers_on_json(self):
         r = self.server.admin("GET", "health")
         self.assertEqual(r.status, 200)
