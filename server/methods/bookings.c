@@ -936,17 +936,9 @@ waitlist_add(struct method_call *c)
     const struct cat_activity *a = param_activity(c);
     if (!a || param_bookable_day(c, "activityDate", &w.day) < 0)
         return "error";
-    struct buf tb = BUF_INIT;
     w.time = a->departures[0].time;
-    if (method_param(c, "activityTime", &tb) == 0 &&
-        (date_parse_time(tb.data, &w.time) < 0 || !catalogue_departure(a, w.time))) {
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
-                    a->id);
-        buf_free(&tb);
+    if (param_time(c, a, &w.time) < 0)
         return "error";
-    }
-    buf_free(&tb);
     int total = param_pax(c, pax);
     if (total < 0)
         return "error";
@@ -1015,17 +1007,9 @@ set_cancellation(struct method_call *c, int cancelled)
         return "error";
     if (rc == -1)
         return method_fail(c, "bad-date", MERR_ACTIVITY_DATE, "zapiMethod/activityDate is missing");
-    struct buf tb = BUF_INIT;
     int only = -1;
-    if (method_param(c, "activityTime", &tb) == 0 &&
-        (date_parse_time(tb.data, &only) < 0 || !catalogue_departure(a, only))) {
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
-                    a->id);
-        buf_free(&tb);
+    if (param_time(c, a, &only) < 0)
         return "error";
-    }
-    buf_free(&tb);
     struct model_node *list = model_add(c->model, NULL, "cancellations");
     for (size_t i = 0; i < a->ndepartures; i++) {
         int t = a->departures[i].time;

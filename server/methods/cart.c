@@ -148,38 +148,29 @@ seats_in_cart(struct method_call *c, const struct store_cart *cart, long activit
 static const struct cat_departure *
 param_departure(struct method_call *c, const struct cat_activity *a, long day)
 {
-    struct buf tb = BUF_INIT;
-    const struct cat_departure *d = NULL;
     char date[DATE_TEXT];
     date_format(day, date);
     if (!catalogue_runs_on(a, day, c->today)) {
         method_fail(c, "bad-date", MERR_ACTIVITY_DATE, "Activity %ld (%s) does not run on %s",
                     a->id, a->name, date);
-    } else if (method_param(c, "activityTime", &tb) == 0) {
-        int secs;
-        if (date_parse_time(tb.data, &secs) == 0)
-            d = catalogue_departure(a, secs);
-        if (!d)
-            method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                        "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld "
-                        "on %s",
-                        tb.data, a->id, date);
-    } else if (a->ndepartures == 1) {
-        d = &a->departures[0]; /* unambiguous: one public client never sends the time */
-    } else {
-        struct buf times = BUF_INIT;
-        for (size_t i = 0; i < a->ndepartures; i++) {
-            char t[9];
-            date_format_time(a->departures[i].time, t);
-            buf_printf(&times, "%s%s", i ? ", " : "", t);
-        }
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/activityTime is needed: activity %ld departs %zu times on %s (%s)",
-                    a->id, a->ndepartures, date, times.data);
-        buf_free(&times);
+        return NULL;
     }
-    buf_free(&tb);
-    return d;
+    int t, rc = param_time(c, a, &t);
+    if (rc != 0)
+        return rc > 0 ? catalogue_departure(a, t) : NULL;
+    if (a->ndepartures == 1)
+        return &a->departures[0]; /* unambiguous: one public client never sends the time */
+    struct buf times = BUF_INIT;
+    for (size_t i = 0; i < a->ndepartures; i++) {
+        char hms[9];
+        date_format_time(a->departures[i].time, hms);
+        buf_printf(&times, "%s%s", i ? ", " : "", hms);
+    }
+    method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
+                "zapiMethod/activityTime is needed: activity %ld departs %zu times on %s (%s)",
+                a->id, a->ndepartures, date, times.data);
+    buf_free(&times);
+    return NULL;
 }
 
 /* Checks the pickup, drop-off and equipment of an activity item. 0, or -1 (20). */

@@ -281,17 +281,9 @@ check_inventory(struct method_call *c)
     int total = param_pax(c, counts);
     if (total < 0)
         return "error";
-    struct buf tb = BUF_INIT;
     int only = -1;
-    if (method_param(c, "activityTime", &tb) == 0 &&
-        (date_parse_time(tb.data, &only) < 0 || !catalogue_departure(a, only))) {
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
-                    a->id);
-        buf_free(&tb);
-        return "bad-date";
-    }
-    buf_free(&tb);
+    if (param_time(c, a, &only) < 0)
+        return "error";
     char d[DATE_TEXT];
     date_format(day, d);
     if (!catalogue_runs_on(a, day, c->today))
@@ -733,17 +725,9 @@ equipment_availability(struct method_call *c)
     long day;
     if (!a || param_bookable_day(c, "activityDate", &day) < 0)
         return "error";
-    struct buf tb = BUF_INIT;
     int time = a->departures[0].time;
-    if (method_param(c, "activityTime", &tb) == 0 &&
-        (date_parse_time(tb.data, &time) < 0 || !catalogue_departure(a, time))) {
-        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
-                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
-                    a->id);
-        buf_free(&tb);
+    if (param_time(c, a, &time) < 0)
         return "error";
-    }
-    buf_free(&tb);
     struct model *m = c->model;
     struct model_node *n = model_add(m, NULL, "rental");
     char d[DATE_TEXT], t[9];

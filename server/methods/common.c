@@ -89,6 +89,25 @@ param_bookable_day(struct method_call *c, const char *name, long *day)
 /* Passenger counts from pax, passengers or requestedPassengers (elements seniors ... infants).
  * Returns the total, or -1 after failing the call. */
 int
+param_time(struct method_call *c, const struct cat_activity *a, int *time)
+{
+    struct buf tb = BUF_INIT;
+    if (method_param(c, "activityTime", &tb) < 0) {
+        buf_free(&tb);
+        return 0;
+    }
+    int t, ok = date_parse_time(tb.data, &t) == 0 && catalogue_departure(a, t);
+    if (ok)
+        *time = t;
+    else
+        method_fail(c, "bad-date", MERR_ACTIVITY_DATE,
+                    "zapiMethod/activityTime \"%.20s\" is not a departure of activity %ld", tb.data,
+                    a->id);
+    buf_free(&tb);
+    return ok ? 1 : -1;
+}
+
+int
 param_pax(struct method_call *c, int counts[PAX_TYPES])
 {
     static const char *const containers[] = {"pax", "passengers", "requestedPassengers"};

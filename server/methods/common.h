@@ -24,6 +24,9 @@ const struct cat_activity *param_published_activity(struct method_call *c);
 int param_day(struct method_call *c, const char *name, long *day);
 /* The same, not in the past. */
 int param_bookable_day(struct method_call *c, const char *name, long *day);
+/* zapiMethod/activityTime, one of a's departures: 1 with *time set, 0 when absent (*time
+ * untouched), -1 after failing the call (51). */
+int param_time(struct method_call *c, const struct cat_activity *a, int *time);
 /* Passenger counts from pax, passengers or requestedPassengers: the total, or -1 (20). */
 int param_pax(struct method_call *c, int counts[PAX_TYPES]);
 /* zapiMethod/productId: a published product (20, 42, 43). */
