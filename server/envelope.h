@@ -25,6 +25,8 @@ struct envelope {
 /* Process-wide libxml2 hardening: no external entity is ever loaded. Call once at start,
  * before any thread. */
 void envelope_global_init(void);
+/* Frees the calling thread's cached parser context: call before a thread that parsed ends. */
+void envelope_thread_done(void);
 
 /* JSON when the Content-Type says json or the body starts with '{', else XML. */
 enum body_format envelope_detect(const char *content_type, const char *body, size_t len);
