@@ -277,16 +277,34 @@ queue_body(struct conn *c, struct route_result *r)
 }
 
 static void
+append_uint(struct buf *s, unsigned long v)
+{
+    char digits[24];
+    size_t i = sizeof(digits);
+    do
+        digits[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    buf_append(s, digits + i, sizeof(digits) - i);
+}
+
+static void
 write_response(struct conn *c, struct route_result *r, int keep_alive, int head)
 {
     struct buf *s = &c->scratch;
     const struct zapi_result *res = &r->res;
     buf_clear(s);
-    buf_printf(s,
-               "HTTP/1.1 %d %s\r\nServer: zapi-mock/%s\r\nDate: %s\r\nContent-Type: %s\r\n"
-               "Content-Length: %zu\r\n",
-               res->status, http_status_text(res->status), ZAPI_MOCK_VERSION, server_date(c->srv),
-               r->content_type, res->body.len);
+    /* Assembled from pieces: formatting the head took a tenth of a small request's CPU. */
+    buf_append_str(s, "HTTP/1.1 ");
+    append_uint(s, (unsigned long)res->status);
+    buf_append_str(s, " ");
+    buf_append_str(s, http_status_text(res->status));
+    buf_append_str(s, "\r\nServer: zapi-mock/" ZAPI_MOCK_VERSION "\r\nDate: ");
+    buf_append_str(s, server_date(c->srv));
+    buf_append_str(s, "\r\nContent-Type: ");
+    buf_append_str(s, r->content_type);
+    buf_append_str(s, "\r\nContent-Length: ");
+    append_uint(s, (unsigned long)res->body.len);
+    buf_append_str(s, "\r\n");
     if (res->retry_after >= 0)
         buf_printf(s, "Retry-After: %d\r\n", res->retry_after);
     buf_append_str(s, r->headers);
