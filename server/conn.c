@@ -132,6 +132,7 @@ conn_destroy(struct conn *c)
     http_in_free(&c->http);
     close(c->fd);
     free(c);
+    server_note_closed(srv);
     if (srv->draining && srv->open_conns == 0)
         event_base_loopexit(srv->base, NULL);
     server_conn_closed(srv);
@@ -531,8 +532,12 @@ read_requests(struct conn *c)
             return;
         }
         ssize_t n = c->tr.ops->read(c->tr.impl, c->in.data + c->in.len, READ_CHUNK);
-        if (n == TRANSPORT_AGAIN)
+        if (n == TRANSPORT_AGAIN) {
+            /* An idle connection does not keep a read buffer (16 KiB, 8 of them resident). */
+            if (c->in.len == 0)
+                buf_free(&c->in);
             return;
+        }
         if (n == 0) {
             on_eof(c);
             return;

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -382,6 +383,31 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     evtimer_add(srv->drain_timer, &tv);
 }
 
+/* glibc keeps what the connections' record buffers (33 KiB each) freed: after a storm of 2,000
+ * connections RSS stayed at 88 MiB. malloc_trim hands the free pages back, half a second after
+ * the last of many closes, so a steady load never pays for it. */
+#define TRIM_AFTER_CLOSES 256
+#define TRIM_DELAY_US 500000
+
+static void
+on_trim(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *srv = arg;
+    (void)fd;
+    (void)what;
+    srv->closed_since_trim = 0;
+    malloc_trim(0);
+}
+
+void
+server_note_closed(struct server *srv)
+{
+    if (++srv->closed_since_trim < TRIM_AFTER_CLOSES || !srv->trim_timer)
+        return;
+    struct timeval tv = {0, TRIM_DELAY_US};
+    evtimer_add(srv->trim_timer, &tv); /* pushed back by every close until the storm is over */
+}
+
 int
 server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct buf *err)
 {
@@ -439,8 +465,9 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
     srv->drain_timer = evtimer_new(srv->base, on_drained, srv);
+    srv->trim_timer = evtimer_new(srv->base, on_trim, srv);
     srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
-    if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer ||
+    if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer || !srv->trim_timer ||
         !srv->accept_retry || event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
         event_add(srv->sig_hup, NULL)) {
         buf_printf(err, "cannot set up signal handling");
@@ -481,6 +508,8 @@ server_free(struct server *srv)
     watch_free(srv->watch);
     if (srv->drain_timer)
         event_free(srv->drain_timer);
+    if (srv->trim_timer)
+        event_free(srv->trim_timer);
     if (srv->accept_retry)
         event_free(srv->accept_retry);
     if (srv->base)

@@ -45,6 +45,8 @@ struct server {
     struct event *sig_term;
     struct event *sig_hup;
     struct event *drain_timer;
+    struct event *trim_timer;        /* gives freed memory back after many connections closed */
+    unsigned long closed_since_trim; /* connections closed since the last trim */
     struct http_limits limits;
     struct conn *conns;   /* every open connection, for shutdown */
     size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */
@@ -72,6 +74,8 @@ void server_free(struct server *srv);
 int server_reload(struct server *srv, const char *why, struct buf *err);
 /* The current fixture set, with a reference the caller releases (fixtures_release). */
 struct fixture_set *server_fixtures(struct server *srv);
+/* Counts a closed connection; after many, schedules giving the freed memory back. */
+void server_note_closed(struct server *srv);
 /* Called when a connection closes and frees its descriptor: accepting resumes if it was paused
  * because descriptors ran out. */
 void server_conn_closed(struct server *srv);
