@@ -207,6 +207,32 @@ START_TEST(test_xml_cdata_and_entities)
 }
 END_TEST
 
+/* The parser context is reused per thread: a refused or broken request must not spoil the next
+ * parse, and ever new element names must not change what is read. */
+START_TEST(test_xml_context_reuse)
+{
+    struct envelope env;
+    struct buf err = BUF_INIT;
+    const char *doctype = "<!DOCTYPE r [<!ENTITY e \"x\">]><request/>";
+    ck_assert_int_eq(envelope_parse(doctype, strlen(doctype), FORMAT_XML, &env, &err), -1);
+    const char *broken = "<request><zapiToken>T</zapiTok";
+    ck_assert_int_eq(envelope_parse(broken, strlen(broken), FORMAT_XML, &env, &err), -1);
+    buf_free(&err);
+    for (int i = 0; i < 5000; i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "<request><zapiToken>T%d</zapiToken><zapiMethod><methodName>m</methodName>"
+                 "<n%d>v</n%d></zapiMethod></request>",
+                 i, i, i);
+        parse_ok(body, FORMAT_XML, &env);
+        char want[16];
+        snprintf(want, sizeof(want), "T%d", i);
+        ck_assert_str_eq(env.token, want);
+        envelope_free(&env);
+    }
+}
+END_TEST
+
 START_TEST(test_xml_bom_and_declaration_encoding)
 {
     struct envelope env;
@@ -839,6 +865,7 @@ envelope_suite(void)
     tcase_add_test(tc, test_xml_valid);
     tcase_add_test(tc, test_xml_order_attributes_whitespace);
     tcase_add_test(tc, test_xml_cdata_and_entities);
+    tcase_add_test(tc, test_xml_context_reuse);
     tcase_add_test(tc, test_xml_bom_and_declaration_encoding);
     tcase_add_test(tc, test_xml_empty_and_repeated_fields);
     tcase_add_test(tc, test_xml_not_well_formed_position);
