@@ -338,11 +338,14 @@ elapsed_us(const struct timespec *t0)
 static void
 log_request(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
 {
+    enum log_level level = r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
+    if (level > c->srv->log.level)
+        return; /* nothing to format */
     char token[24], url[LOG_URL_MAX * LOG_ESCAPE_GROWTH + 4];
     zapi_token_short(r->res.token, token, sizeof(token));
     /* The target comes from the network: escaped, it cannot fake fields or make the log binary. */
     log_escape(req->url.data ? req->url.data : "", req->url.len, LOG_URL_MAX, url, sizeof(url));
-    log_msg(&c->srv->log, r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+    log_msg(&c->srv->log, level,
             "request peer=%s http=\"%s %s\" method=%s token=%s status=%d "
             "error=%d methodError=%d us=%ld",
             c->peer, http_method_str(req->method), url, r->res.method[0] ? r->res.method : "-",
