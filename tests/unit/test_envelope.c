@@ -233,6 +233,29 @@ START_TEST(test_xml_context_reuse)
 }
 END_TEST
 
+/* Declared encodings other than UTF-8 are converted (they skip the in-place fast path). */
+START_TEST(test_xml_declared_encodings)
+{
+    struct envelope env;
+    /* "+AGQ-" is 'd' in UTF-7. */
+    parse_ok("<?xml version=\"1.0\" encoding=\"UTF-7\"?><request><zapiToken>T+AGQ-</zapiToken>"
+             "<zapiMethod><methodName>zapiPing</methodName></zapiMethod></request>",
+             FORMAT_XML, &env);
+    ck_assert_str_eq(env.token, "Td");
+    envelope_free(&env);
+    parse_ok("<?xml version='1.0' encoding='ISO-8859-1'?><request><zapiToken>\xE9</zapiToken>"
+             "<zapiMethod><methodName>zapiPing</methodName></zapiMethod></request>",
+             FORMAT_XML, &env);
+    ck_assert_str_eq(env.token, "\xC3\xA9");
+    envelope_free(&env);
+    parse_ok("<?xml version=\"1.0\" encoding = \"utf-8\" ?><request><zapiToken>\xC3\xA9</zapiToken>"
+             "<zapiMethod><methodName>zapiPing</methodName></zapiMethod></request>",
+             FORMAT_XML, &env);
+    ck_assert_str_eq(env.token, "\xC3\xA9");
+    envelope_free(&env);
+}
+END_TEST
+
 START_TEST(test_xml_bom_and_declaration_encoding)
 {
     struct envelope env;
@@ -866,6 +889,7 @@ envelope_suite(void)
     tcase_add_test(tc, test_xml_order_attributes_whitespace);
     tcase_add_test(tc, test_xml_cdata_and_entities);
     tcase_add_test(tc, test_xml_context_reuse);
+    tcase_add_test(tc, test_xml_declared_encodings);
     tcase_add_test(tc, test_xml_bom_and_declaration_encoding);
     tcase_add_test(tc, test_xml_empty_and_repeated_fields);
     tcase_add_test(tc, test_xml_not_well_formed_position);
