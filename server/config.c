@@ -44,6 +44,8 @@ static const struct option_def defs[] = {
      "idle keep-alive connections are closed after this (default 60)"},
     {"max-connections", OPT_UINT, F(max_connections), "N",
      "open connections at most; more are refused (default 4096)"},
+    {"workers", OPT_UINT, F(workers), "N",
+     "event loops, each in its own thread (default: one per core)"},
     {"throttle-limit", OPT_UINT, F(throttle_limit), "N",
      "requests per window per client before throttling; 0 = off (default 0)"},
     {"throttle-window", OPT_SECONDS, F(throttle_window), "SECONDS",
@@ -307,6 +309,10 @@ config_parse(struct config *cfg, int argc, char **argv, config_getenv env, struc
     }
     if (cfg->max_body == 0) {
         buf_printf(err, "--max-body: must be at least 1");
+        return -1;
+    }
+    if (cfg->workers > CONFIG_MAX_WORKERS) {
+        buf_printf(err, "--workers: must be from 1 to %d (0: one per core)", CONFIG_MAX_WORKERS);
         return -1;
     }
     return 0;

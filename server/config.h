@@ -10,6 +10,7 @@
 #include "log.h"
 
 #define CONFIG_MAX_LISTEN 16
+#define CONFIG_MAX_WORKERS 64
 
 struct config {
     char *listen[CONFIG_MAX_LISTEN]; /* HOST:PORT, [V6]:PORT */
@@ -33,6 +34,7 @@ struct config {
     double request_timeout;
     double idle_timeout;
     unsigned max_connections;
+    unsigned workers; /* event loops; 0: one per core */
     unsigned throttle_limit;
     double throttle_window;
     unsigned throttle_every;

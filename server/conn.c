@@ -19,6 +19,7 @@
 #include "router.h"
 #include "server.h"
 #include "transport.h"
+#include "worker.h"
 
 /* Stop reading a connection's requests while this much of its output waits for a slow reader. */
 #define OUT_HIGH_WATER (256 * 1024)
@@ -26,9 +27,9 @@
  * waits as plain text and is encrypted as the peer reads, a chunk per write event, so a slow
  * reader costs no encryption for bytes it never takes and other connections get their turn. */
 #define OUT_CHUNK (16 * 1024)
-/* Over all connections: while more output than this waits, admin requests wait too (ZAPI ones
- * are answered), so crowds of slow readers of large admin answers cannot take the memory or the
- * event loop. They go on once it is down to half. */
+/* Over all connections of a worker: while more output than this waits, admin requests wait too
+ * (ZAPI ones are answered), so crowds of slow readers of large admin answers cannot take the memory
+ * or the event loop. They go on once it is down to half. */
 #define OUT_BUDGET_BYTES (16 * 1024 * 1024)
 #define READ_CHUNK (16 * 1024)
 /* Reads per event before yielding to other connections. */
@@ -41,10 +42,11 @@ enum conn_state { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER };
 enum timer_kind { T_NONE, T_HANDSHAKE, T_REQUEST, T_IDLE, T_LINGER };
 
 struct conn {
-    struct server *srv;
+    struct server *srv; /* the application side, shared by every worker */
+    struct worker *w;   /* the event loop this connection lives in */
     struct conn *prev, *next;
     int fd;
-    char peer[INET6_ADDRSTRLEN + 8];
+    char peer[CONN_PEER_MAX];
     int loopback;
     struct transport tr;
     struct event *ev_read, *ev_write, *ev_timer;
@@ -59,7 +61,7 @@ struct conn {
     int close_after_write;
     int read_paused;    /* input held back while too much output waits */
     int admin_waiting;  /* a parsed admin request waits for the output budget */
-    size_t out_counted; /* of out, in srv->out_queued */
+    size_t out_counted; /* of out, in w->out_queued */
     int dead;           /* freed at the end of the current event callback */
 };
 
@@ -110,15 +112,17 @@ static void
 conn_destroy(struct conn *c)
 {
     struct server *srv = c->srv;
+    struct worker *w = c->w;
     if (c->prev)
         c->prev->next = c->next;
     else
-        srv->conns = c->next;
+        w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->open_conns--;
     srv->open_conns--;
-    srv->out_queued -= c->out_counted;
-    srv->admin_waiters -= c->admin_waiting;
+    w->out_queued -= c->out_counted;
+    w->admin_waiters -= c->admin_waiting;
     metrics_connection(srv->metrics, -1);
     if (c->tr.ops)
         c->tr.ops->free(c->tr.impl);
@@ -132,9 +136,7 @@ conn_destroy(struct conn *c)
     http_in_free(&c->http);
     close(c->fd);
     free(c);
-    server_note_closed(srv);
-    if (srv->draining && srv->open_conns == 0)
-        event_base_loopexit(srv->base, NULL);
+    worker_conn_closed(w);
     server_conn_closed(srv);
 }
 
@@ -167,28 +169,28 @@ begin_close(struct conn *c)
     set_timer(c, T_LINGER, c->srv->cfg->request_timeout);
 }
 
-/* Wakes the connections whose admin request waits for the budget. */
+/* Wakes the connections of w whose admin request waits for the budget. */
 static void
-wake_admin_waiters(struct server *srv)
+wake_admin_waiters(struct worker *w)
 {
-    for (struct conn *w = srv->conns; w && srv->admin_waiters; w = w->next) {
-        if (w->admin_waiting && w->state == CS_OPEN) {
-            event_add(w->ev_read, NULL);
-            event_active(w->ev_read, EV_READ, 1);
+    for (struct conn *c = w->conns; c && w->admin_waiters; c = c->next) {
+        if (c->admin_waiting && c->state == CS_OPEN) {
+            event_add(c->ev_read, NULL);
+            event_active(c->ev_read, EV_READ, 1);
         }
     }
 }
 
-/* Brings srv->out_queued up to date with c's output. */
+/* Brings the worker's out_queued up to date with c's output. */
 static void
 account(struct conn *c)
 {
-    struct server *srv = c->srv;
+    struct worker *w = c->w;
     size_t len = out_len(c);
-    srv->out_queued = srv->out_queued - c->out_counted + len;
+    w->out_queued = w->out_queued - c->out_counted + len;
     c->out_counted = len;
-    if (srv->admin_waiters && srv->out_queued <= OUT_BUDGET_BYTES / 2)
-        wake_admin_waiters(srv);
+    if (w->admin_waiters && w->out_queued <= OUT_BUDGET_BYTES / 2)
+        wake_admin_waiters(w);
 }
 
 /* Writes queued output; arms the write event when the socket is full. */
@@ -300,7 +302,7 @@ write_response(struct conn *c, struct route_result *r, int keep_alive, int head)
     buf_append_str(s, " ");
     buf_append_str(s, http_status_text(res->status));
     buf_append_str(s, "\r\nServer: zapi-mock/" ZAPI_MOCK_VERSION "\r\nDate: ");
-    buf_append_str(s, server_date(c->srv));
+    buf_append_str(s, worker_date(c->w));
     buf_append_str(s, "\r\nContent-Type: ");
     buf_append_str(s, r->content_type);
     buf_append_str(s, "\r\nContent-Length: ");
@@ -388,7 +390,7 @@ respond(struct conn *c)
     router_handle(c->srv, req, c->loopback, &r);
     if (r.res.status >= 500 && r.res.body.len == 0)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
-    int keep = req->keep_alive && !c->srv->draining;
+    int keep = req->keep_alive && !c->w->draining;
     write_response(c, &r, keep, req->method == HTTP_HEAD);
     long us = elapsed_us(&t0);
     log_request(c, req, &r, us);
@@ -442,7 +444,7 @@ update_timer(struct conn *c)
 static int
 must_wait(struct conn *c)
 {
-    if (c->srv->out_queued <= OUT_BUDGET_BYTES)
+    if (c->w->out_queued <= OUT_BUDGET_BYTES)
         return 0;
     struct buf path = BUF_INIT;
     const struct buf *url = &c->http.req.url;
@@ -459,11 +461,11 @@ answer(struct conn *c)
 {
     int wait = must_wait(c);
     if (wait != c->admin_waiting) {
-        c->srv->admin_waiters += wait ? 1 : -1;
+        c->w->admin_waiters += wait ? 1 : -1;
         c->admin_waiting = wait;
         if (wait)
             log_debug(&c->srv->log, "conn %s: admin request waits: %zu bytes of output queued",
-                      c->peer, c->srv->out_queued);
+                      c->peer, c->w->out_queued);
     }
     if (wait) {
         event_del(c->ev_read);
@@ -656,8 +658,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
         conn_destroy(c);
 }
 
-static void
-format_peer(const struct sockaddr *sa, char *out, size_t len)
+void
+conn_format_peer(const struct sockaddr *sa, char *out, size_t len)
 {
     char host[INET6_ADDRSTRLEN] = "?";
     if (sa->sa_family == AF_INET) {
@@ -686,12 +688,12 @@ is_loopback(const struct sockaddr *sa)
 }
 
 static int
-setup(struct conn *c, struct server *srv, int fd)
+setup(struct conn *c, struct server *srv, struct event_base *base, int fd)
 {
     c->out = evbuffer_new();
-    c->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, c);
-    c->ev_write = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-    c->ev_timer = evtimer_new(srv->base, on_timer, c);
+    c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
+    c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+    c->ev_timer = evtimer_new(base, on_timer, c);
     if (!c->out || !c->ev_read || !c->ev_write || !c->ev_timer ||
         event_priority_set(c->ev_write, SERVER_PRIORITY_BULK) < 0)
         return -1;
@@ -701,15 +703,15 @@ setup(struct conn *c, struct server *srv, int fd)
 }
 
 int
-conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t salen)
+conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen)
 {
+    struct server *srv = w->srv;
     (void)salen;
-    char peer[INET6_ADDRSTRLEN + 8];
-    format_peer(sa, peer, sizeof(peer));
-    if (srv->draining || srv->open_conns >= srv->max_conns) {
-        log_warn(&srv->log, "conn %s: refused: %s", peer,
-                 srv->draining ? "shutting down" : "--max-connections reached");
-        metrics_refused(srv->metrics, srv->draining ? "shutting_down" : "max_connections");
+    char peer[CONN_PEER_MAX];
+    conn_format_peer(sa, peer, sizeof(peer));
+    if (w->draining) {
+        log_warn(&srv->log, "conn %s: refused: shutting down", peer);
+        metrics_refused(srv->metrics, "shutting_down");
         close(fd);
         return -1;
     }
@@ -719,21 +721,23 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
         return -1;
     }
     c->srv = srv;
+    c->w = w;
     c->fd = fd;
     memcpy(c->peer, peer, sizeof(peer));
     c->loopback = is_loopback(sa);
     http_in_init(&c->http, &srv->limits);
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->open_conns++;
     srv->open_conns++;
     metrics_connection(srv->metrics, 1);
     evutil_make_socket_nonblocking(fd);
     /* Small records and answers must leave at once, not wait for Nagle. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (setup(c, srv, fd) < 0) {
+    if (setup(c, srv, w->base, fd) < 0) {
         log_error(&srv->log, "conn %s: out of memory setting up the connection", peer);
         conn_destroy(c);
         return -1;
@@ -749,9 +753,9 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t sal
 }
 
 void
-conn_drain_all(struct server *srv)
+conn_drain_all(struct worker *w)
 {
-    struct conn *c = srv->conns;
+    struct conn *c = w->conns;
     while (c) {
         struct conn *next = c->next;
         if (c->state == CS_HANDSHAKE) {
@@ -770,8 +774,8 @@ conn_drain_all(struct server *srv)
 }
 
 void
-conn_free_all(struct server *srv)
+conn_free_all(struct worker *w)
 {
-    while (srv->conns)
-        conn_destroy(srv->conns);
+    while (w->conns)
+        conn_destroy(w->conns);
 }

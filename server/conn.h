@@ -6,15 +6,23 @@
 
 #include <sys/socket.h>
 
-struct server;
+#include <netinet/in.h>
+
+struct worker;
 struct conn;
 
-/* Takes ownership of fd (accepted, any blocking mode). Returns 0, or -1 (fd closed). */
-int conn_accept(struct server *srv, int fd, const struct sockaddr *sa, socklen_t salen);
-/* Stops reading new requests on every connection: idle ones close now, the others once their
- * answers are written. */
-void conn_drain_all(struct server *srv);
-/* Closes and frees every connection at once. */
-void conn_free_all(struct server *srv);
+/* Room for "[v6 address]:port". */
+#define CONN_PEER_MAX (INET6_ADDRSTRLEN + 8)
+
+/* In w's thread: takes ownership of fd (accepted, any blocking mode). Returns 0, or -1 (fd
+ * closed). */
+int conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
+/* Stops reading new requests on every connection of w: idle ones close now, the others once
+ * their answers are written. */
+void conn_drain_all(struct worker *w);
+/* Closes and frees every connection of w at once. */
+void conn_free_all(struct worker *w);
+/* "address:port" of a peer, for the log. */
+void conn_format_peer(const struct sockaddr *sa, char *out, size_t len);
 
 #endif

@@ -1,7 +1,7 @@
 #include "server.h"
 
 #include <errno.h>
-#include <malloc.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "throttle.h"
 #include "watch.h"
+#include "worker.h"
 #include "admin.h"
 #include "zapi.h"
 
@@ -32,24 +33,26 @@
  * connection of ours closes (something else held the descriptors). */
 #define ACCEPT_RETRY_SECONDS 1.0
 
-const char *
-server_date(struct server *srv)
-{
-    time_t now = time(NULL);
-    if (now != srv->date_at) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(srv->date, sizeof(srv->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        srv->date_at = now;
-    }
-    return srv->date;
-}
-
+/* In the main thread: refuse, or hand the connection to the next worker in turn. */
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
+    struct server *srv = arg;
     (void)l;
-    conn_accept(arg, fd, sa, (socklen_t)salen);
+    if (srv->draining || srv->open_conns >= srv->max_conns) {
+        char peer[CONN_PEER_MAX];
+        conn_format_peer(sa, peer, sizeof(peer));
+        log_warn(&srv->log, "conn %s: refused: %s", peer,
+                 srv->draining ? "shutting down" : "--max-connections reached");
+        metrics_refused(srv->metrics, srv->draining ? "shutting_down" : "max_connections");
+        close(fd);
+        return;
+    }
+    struct worker *w = &srv->workers[srv->next_worker++ % srv->nworkers];
+    if (worker_hand_off(w, fd, sa, (socklen_t)salen) < 0) {
+        log_warn(&srv->log, "worker %u is too far behind: connection refused", w->id);
+        metrics_refused(srv->metrics, "max_connections");
+    }
 }
 
 static void
@@ -83,8 +86,11 @@ on_accept_retry(evutil_socket_t fd, short what, void *arg)
 void
 server_conn_closed(struct server *srv)
 {
-    if (srv->accept_paused)
-        resume_accepting(srv);
+    /* Listeners belong to the main thread: it is told through the workers' pipe. */
+    char msg = WORKER_CONN_CLOSED;
+    if (srv->accept_paused && write(srv->workers_done[1], &msg, 1) < 0)
+        log_error(&srv->log, "cannot tell the main thread a connection closed: %s",
+                  strerror(errno));
 }
 
 static void
@@ -285,9 +291,32 @@ on_drained(evutil_socket_t fd, short what, void *arg)
     struct server *srv = arg;
     (void)fd;
     (void)what;
-    if (srv->open_conns)
-        log_info(&srv->log, "closing %lu connections still open", srv->open_conns);
-    event_base_loopexit(srv->base, NULL);
+    unsigned long open = srv->open_conns;
+    if (open)
+        log_info(&srv->log, "closing %lu connections still open", open);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        worker_stop(&srv->workers[i]);
+}
+
+/* A worker's loop has ended; when all have, so does the main loop. */
+static void
+on_worker_done(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *srv = arg;
+    char bytes[256];
+    (void)what;
+    ssize_t n = read(fd, bytes, sizeof(bytes));
+    int closed = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        if (bytes[i] == WORKER_ENDED)
+            srv->workers_ended++;
+        else
+            closed = 1;
+    }
+    if (closed && srv->accept_paused)
+        resume_accepting(srv);
+    if (srv->workers_ended >= srv->nworkers)
+        event_base_loopexit(srv->base, NULL);
 }
 
 struct fixture_set *
@@ -374,38 +403,38 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     for (size_t i = 0; i < srv->nlisteners; i++)
         evconnlistener_free(srv->listeners[i]);
     srv->nlisteners = 0;
-    conn_drain_all(srv);
-    if (srv->open_conns == 0) {
-        event_base_loopexit(srv->base, NULL);
-        return;
-    }
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        worker_drain(&srv->workers[i]);
     struct timeval tv = {0, (suseconds_t)(DRAIN_SECONDS * 1e6)};
     evtimer_add(srv->drain_timer, &tv);
 }
 
-/* glibc keeps what the connections' record buffers (33 KiB each) freed: after a storm of 2,000
- * connections RSS stayed at 88 MiB. malloc_trim hands the free pages back, half a second after
- * the last of many closes, so a steady load never pays for it. */
-#define TRIM_AFTER_CLOSES 256
-#define TRIM_DELAY_US 500000
-
-static void
-on_trim(evutil_socket_t fd, short what, void *arg)
+/* The workers and the pipe on which they report their end; their threads start in server_run. */
+static int
+start_workers_loop(struct server *srv, struct buf *err)
 {
-    struct server *srv = arg;
-    (void)fd;
-    (void)what;
-    srv->closed_since_trim = 0;
-    malloc_trim(0);
-}
-
-void
-server_note_closed(struct server *srv)
-{
-    if (++srv->closed_since_trim < TRIM_AFTER_CLOSES || !srv->trim_timer)
-        return;
-    struct timeval tv = {0, TRIM_DELAY_US};
-    evtimer_add(srv->trim_timer, &tv); /* pushed back by every close until the storm is over */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    srv->nworkers = srv->cfg->workers            ? srv->cfg->workers
+                    : cores < 1                  ? 1
+                    : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS
+                                                 : (unsigned)cores;
+    if (pipe2(srv->workers_done, O_NONBLOCK | O_CLOEXEC) < 0) {
+        srv->workers_done[0] = srv->workers_done[1] = -1;
+        buf_printf(err, "cannot create the workers' pipe: %s", strerror(errno));
+        return -1;
+    }
+    srv->ev_done =
+        event_new(srv->base, srv->workers_done[0], EV_READ | EV_PERSIST, on_worker_done, srv);
+    srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
+    if (!srv->ev_done || !srv->workers || event_add(srv->ev_done, NULL) < 0) {
+        buf_printf(err, "out of memory creating %u workers", srv->nworkers);
+        return -1;
+    }
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        if (worker_init(&srv->workers[i], srv, i, err) < 0)
+            return -1;
+    log_info(&srv->log, "%u worker%s (event loops)", srv->nworkers, srv->nworkers == 1 ? "" : "s");
+    return 0;
 }
 
 int
@@ -465,9 +494,8 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
     srv->drain_timer = evtimer_new(srv->base, on_drained, srv);
-    srv->trim_timer = evtimer_new(srv->base, on_trim, srv);
     srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
-    if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer || !srv->trim_timer ||
+    if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer ||
         !srv->accept_retry || event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
         event_add(srv->sig_hup, NULL)) {
         buf_printf(err, "cannot set up signal handling");
@@ -479,7 +507,7 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
             return -1;
         log_info(&srv->log, "watching %s for changes", cfg->fixtures_dir);
     }
-    if (bind_all(srv, err) < 0)
+    if (start_workers_loop(srv, err) < 0 || bind_all(srv, err) < 0)
         return -1;
     log_info(&srv->log, "ready in %.1f ms", (admin_clock() - srv->started_mono) * 1000);
     return 0;
@@ -488,6 +516,14 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
 int
 server_run(struct server *srv)
 {
+    struct buf err = BUF_INIT;
+    for (unsigned i = 0; i < srv->nworkers; i++) {
+        if (worker_start(&srv->workers[i], &err) < 0) {
+            log_error(&srv->log, "%s", err.data);
+            buf_free(&err);
+            return -1;
+        }
+    }
     int rc = event_base_dispatch(srv->base);
     log_info(&srv->log, "stopped");
     return rc < 0 ? -1 : 0;
@@ -496,7 +532,17 @@ server_run(struct server *srv)
 void
 server_free(struct server *srv)
 {
-    conn_free_all(srv);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        if (srv->workers[i].started && srv->workers_ended < srv->nworkers)
+            worker_stop(&srv->workers[i]);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        worker_free(&srv->workers[i]);
+    free(srv->workers);
+    if (srv->ev_done)
+        event_free(srv->ev_done);
+    for (int i = 0; i < 2; i++)
+        if (srv->workers_done[i] > 0)
+            close(srv->workers_done[i]);
     for (size_t i = 0; i < srv->nlisteners; i++)
         evconnlistener_free(srv->listeners[i]);
     if (srv->sig_int)
@@ -508,8 +554,6 @@ server_free(struct server *srv)
     watch_free(srv->watch);
     if (srv->drain_timer)
         event_free(srv->drain_timer);
-    if (srv->trim_timer)
-        event_free(srv->trim_timer);
     if (srv->accept_retry)
         event_free(srv->accept_retry);
     if (srv->base)

@@ -35,6 +35,10 @@ BINARY = os.path.abspath(
     os.environ.get("ZAPI_MOCK_BIN") or os.path.join(SOURCE_DIR, "build", "server", "zapi-mock"))
 FIXTURES_DIR = os.path.join(SOURCE_DIR, "fixtures")
 
+# Every e2e server runs this many event loops unless a test says otherwise, so the whole suite
+# exercises connections spread over threads.
+WORKERS = os.environ.get("ZAPI_E2E_WORKERS", "2")
+
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 IO_TIMEOUT = 10.0
@@ -386,6 +390,8 @@ class MockServer:
             cmd += ["--fixtures", self.fixtures, "--certs-dir", self.certs_dir]
             if not self.tls:
                 cmd.append("--no-tls")
+            if "--workers" not in self.args:
+                cmd += ["--workers", WORKERS]
         return cmd + self.args
 
     def environment(self):
@@ -398,6 +404,7 @@ class MockServer:
             extra.setdefault("ZAPI_MOCK_CERTS_DIR", self.certs_dir)
             if not self.tls:
                 extra.setdefault("ZAPI_MOCK_NO_TLS", "1")
+            extra.setdefault("ZAPI_MOCK_WORKERS", WORKERS)
         return clean_env(extra)
 
     def start(self):

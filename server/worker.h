@@ -1,0 +1,61 @@
+/* worker: one event loop in its own thread, serving the connections the acceptor (the main
+ * thread, which owns the listeners) hands it. Everything a connection touches on the network
+ * side (its events, timers, the list of open connections, the Date header cache) belongs to one
+ * worker; the application state (fixtures, throttle, journal, metrics, store) is shared through
+ * its thread-safe interfaces. Messages reach a worker through a pipe, so no libevent call ever
+ * crosses threads. */
+#ifndef ZAPI_WORKER_H
+#define ZAPI_WORKER_H
+
+#include <event2/event.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "buf.h"
+
+struct server;
+struct conn;
+
+/* Bytes the workers write to the server's workers_done pipe. */
+#define WORKER_ENDED 'E'       /* its loop has ended */
+#define WORKER_CONN_CLOSED 'C' /* a connection closed while accepting was paused */
+
+struct worker {
+    struct server *srv;
+    unsigned id;
+    struct event_base *base;
+    int pipe_fds[2]; /* messages to this worker: written at [1], read at [0] */
+    struct event *ev_pipe;
+    struct event *trim_timer;        /* gives freed memory back after many connections closed */
+    unsigned long closed_since_trim; /* connections closed since the last trim */
+    struct conn *conns;              /* this worker's open connections */
+    unsigned long open_conns;
+    size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */
+    size_t admin_waiters; /* connections whose admin request waits for out_queued to drop */
+    int draining;
+    char date[40]; /* the Date header value, refreshed once a second */
+    time_t date_at;
+    pthread_t thread;
+    int started;
+};
+
+/* Sets up the worker's loop (no thread yet). 0, or -1 with the reason in err. */
+int worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *err);
+/* Runs the loop in a new thread. When it ends (drained or stopped) the worker closes what is
+ * left and writes one byte to the server's workers_done pipe. 0, or -1 with the reason in err. */
+int worker_start(struct worker *w, struct buf *err);
+/* From any thread: the worker serves the accepted connection fd. 0, or -1 (fd closed). */
+int worker_hand_off(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
+/* From any thread: answer what is in flight, close idle connections, then end the loop. */
+void worker_drain(struct worker *w);
+/* From any thread: end the loop now; connections still open are closed. */
+void worker_stop(struct worker *w);
+/* Waits for the thread (if started) and frees the worker. */
+void worker_free(struct worker *w);
+/* In the worker's thread: the current HTTP Date header value. */
+const char *worker_date(struct worker *w);
+/* In the worker's thread: a connection of this worker was closed and freed. */
+void worker_conn_closed(struct worker *w);
+
+#endif
