@@ -348,3 +348,26 @@ class Signals(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Workers(unittest.TestCase):
+    """--workers: connections spread over event loops in threads, one drain for all."""
+
+    def test_connections_on_every_worker_then_one_drain(self):
+        with MockServer(args=["--workers", "3"]) as srv:
+            self.assertIn("3 workers", srv.log())
+            conns = [srv.connection() for _ in range(6)]  # two per worker, handed out in turn
+            for _ in range(3):
+                for c in conns:
+                    self.assertEqual(srv.post_xml("zapiPing", conn=c).zapi()["error"], "0")
+            health = srv.post(b"", method="GET", path="/__admin/health").json()
+            self.assertGreaterEqual(health["openConnections"], 6)
+            log = srv.stop()  # SIGTERM: asserts exit status 0
+            for c in conns:
+                c.close()
+        self.assertIn("stopped", log)
+
+    def test_default_is_one_worker_per_core(self):
+        with MockServer(args=["--workers", "0"]) as srv:
+            n = os.cpu_count()
+            self.assertIn("%d worker%s" % (n, "" if n == 1 else "s"), srv.log())

@@ -326,6 +326,20 @@ START_TEST(test_limits_of_numbers)
 }
 END_TEST
 
+START_TEST(test_workers)
+{
+    struct config cfg;
+    parse_ok(&cfg, ARGS("--fixtures", "fx"));
+    ck_assert_uint_eq(cfg.workers, 0); /* one per core, decided by the server */
+    config_free(&cfg);
+    parse_ok(&cfg, ARGS("--workers", "64"));
+    ck_assert_uint_eq(cfg.workers, 64);
+    config_free(&cfg);
+    parse_fails(ARGS("--workers", "65"), "--workers");
+    parse_fails(ARGS("--workers", "two"), "--workers");
+}
+END_TEST
+
 /* ---- environment ---- */
 
 START_TEST(test_env_vars)
@@ -864,6 +878,7 @@ config_suite(void)
     tcase_add_test(tc, test_admin_and_journal);
     tcase_add_test(tc, test_log_levels);
     tcase_add_test(tc, test_limits_of_numbers);
+    tcase_add_test(tc, test_workers);
     tcase_add_test(tc, test_env_vars);
     tcase_add_test(tc, test_env_names_asked);
     tcase_add_test(tc, test_env_booleans);
