@@ -35,6 +35,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", str(CORES)))
 CONNS = int(os.environ.get("BENCH_CONNS", "50"))
 STORM = int(os.environ.get("BENCH_STORM", "2000"))
 ECP_CEILING = os.environ.get("ECP_CEILING")
+# Another zapi-mock binary (an older build) measured in the same alternation, for before/after.
+BEFORE_BIN = os.environ.get("BENCH_BEFORE_BIN")
 TICK = os.sysconf("SC_CLK_TCK")
 
 # The demo catalogue's activity (fixtures/catalogue on main); only used when the fixtures have it.
@@ -99,18 +101,36 @@ def rss_kib(pid):
     return total
 
 
-def supports_workers():
-    out = subprocess.run([ms.BINARY, "--help"], capture_output=True, text=True).stdout
+def supports_workers(binary=None):
+    out = subprocess.run([binary or ms.BINARY, "--help"], capture_output=True, text=True).stdout
     return "--workers" in out
 
 
+class BinaryServer(ms.MockServer):
+    """The harness's server, running another binary."""
+
+    def __init__(self, binary, **kw):
+        super().__init__(**kw)
+        self.binary = binary
+
+    def command(self):
+        cmd = [self.binary] + super().command()[1:]
+        if "--workers" in cmd and not supports_workers(self.binary):
+            i = cmd.index("--workers")  # added by the harness: an older build lacks it
+            del cmd[i:i + 2]
+        return cmd
+
+
 class Mock:
-    def __init__(self, certs, workers):
+    def __init__(self, certs, workers, binary=None, label="zapi-mock"):
         args = ["--log-level", "warn"]
-        if workers:
+        if workers and supports_workers(binary):
             args += ["--workers", str(workers)]
-        self.server = ms.MockServer(args=args, certs_dir=certs)
-        self.label = "zapi-mock" + (" w%d" % workers if workers else "")
+        else:
+            workers = 0
+        self.server = (BinaryServer(binary, args=args, certs_dir=certs) if binary
+                       else ms.MockServer(args=args, certs_dir=certs))
+        self.label = label + (" w%d" % workers if workers else "")
 
     def start(self):
         self.server.start()
@@ -338,17 +358,18 @@ def main():
 
     mock = Mock(certs, workers).start()
     idle_rss = rss_kib(mock.pid)
+    before = [Mock(certs, WORKERS, BEFORE_BIN, "before").start()] if BEFORE_BIN else []
     scen = scenarios()
     answers = {name: answer_of(mock, body, ctype) for name, body, ctype in scen}
     nginx_counts = sorted({1, served_by, WORKERS})
     canned = {k: v for k, v in answers.items() if k in ("xml ping", "json ping")}
     nginxes = [Nginx(certs, n, canned, work).start() for n in nginx_counts]
-    servers = [mock] + nginxes
+    servers = [mock] + before + nginxes
     results = {}  # (scenario, label) -> [(rps, cpu_us)]
     try:
         for _ in range(ROUNDS):
             for name, body, ctype in scen:
-                targets = servers if name in ("xml ping", "json ping") else [mock]
+                targets = servers if name in ("xml ping", "json ping") else [mock] + before
                 for srv in targets:
                     results.setdefault((name, srv.label), []).append(
                         wrk(srv, name, body, ctype, work))
@@ -357,9 +378,10 @@ def main():
                     results.setdefault((mode, srv.label), []).append(
                         s_time(srv, mode, 2 * served_by))
         ceiling = ecp_ceiling(served_by)
-        mem = {srv.label: storm(srv, mock.server.ca_file, STORM) for srv in (mock, nginxes[0])}
+        mem = {srv.label: storm(srv, mock.server.ca_file, STORM)
+               for srv in [mock] + before + nginxes[:1]}
     finally:
-        for srv in nginxes:
+        for srv in nginxes + before:
             srv.stop()
         mock.stop()
         shutil.rmtree(work, ignore_errors=True)
