@@ -712,11 +712,13 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     if (w->draining) {
         log_warn(&srv->log, "conn %s: refused: shutting down", peer);
         metrics_refused(srv->metrics, "shutting_down");
+        srv->open_conns--;
         close(fd);
         return -1;
     }
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
+        srv->open_conns--;
         close(fd);
         return -1;
     }
@@ -730,8 +732,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
-    w->open_conns++;
-    srv->open_conns++;
+    w->open_conns++; /* srv->open_conns was counted by the acceptor */
     metrics_connection(srv->metrics, 1);
     evutil_make_socket_nonblocking(fd);
     /* Small records and answers must leave at once, not wait for Nagle. */

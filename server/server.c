@@ -48,8 +48,11 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
         close(fd);
         return;
     }
+    /* Counted now, not when the worker takes it: a burst of accepts must see its own. */
+    srv->open_conns++;
     struct worker *w = &srv->workers[srv->next_worker++ % srv->nworkers];
     if (worker_hand_off(w, fd, sa, (socklen_t)salen) < 0) {
+        srv->open_conns--;
         log_warn(&srv->log, "worker %u is too far behind: connection refused", w->id);
         metrics_refused(srv->metrics, "max_connections");
     }
