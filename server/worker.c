@@ -71,22 +71,30 @@ drain(struct worker *w)
         event_base_loopexit(w->base, NULL);
 }
 
+/* Reads whole messages (each was written in one piece, under PIPE_BUF, and the buffer holds a
+ * whole number of them); a read that did not fill the buffer emptied the pipe, so no read is
+ * made just to hear EAGAIN. */
 static void
 on_pipe(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
+    struct msg batch[16];
     (void)what;
-    for (int i = 0; i < 64; i++) {
-        struct msg m;
-        ssize_t n = read(fd, &m, sizeof(m));
-        if (n != (ssize_t)sizeof(m))
-            return; /* empty (EAGAIN); writes are whole, so never a part */
-        if (m.kind == MSG_CONN)
-            conn_accept(w, m.fd, (const struct sockaddr *)&m.sa, m.salen);
-        else if (m.kind == MSG_DRAIN)
-            drain(w);
-        else
-            event_base_loopexit(w->base, NULL);
+    for (int round = 0; round < 4; round++) {
+        ssize_t n = read(fd, batch, sizeof(batch));
+        if (n <= 0)
+            return;
+        for (size_t i = 0; i < (size_t)n / sizeof(batch[0]); i++) {
+            const struct msg *m = &batch[i];
+            if (m->kind == MSG_CONN)
+                conn_accept(w, m->fd, (const struct sockaddr *)&m->sa, m->salen);
+            else if (m->kind == MSG_DRAIN)
+                drain(w);
+            else
+                event_base_loopexit(w->base, NULL);
+        }
+        if ((size_t)n < sizeof(batch))
+            return;
     }
 }
 
