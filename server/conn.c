@@ -390,7 +390,8 @@ respond(struct conn *c)
     router_handle(c->srv, req, c->loopback, &r);
     if (r.res.status >= 500 && r.res.body.len == 0)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
-    int keep = req->keep_alive && !c->w->draining;
+    /* The server's flag, not only the worker's: the worker hears of the drain a moment later. */
+    int keep = req->keep_alive && !c->w->draining && !c->srv->draining;
     write_response(c, &r, keep, req->method == HTTP_HEAD);
     long us = elapsed_us(&t0);
     log_request(c, req, &r, us);

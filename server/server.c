@@ -398,9 +398,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     if (srv->draining)
         return;
+    /* Before the log line: a worker answering after it sees the flag and says Connection: close. */
+    srv->draining = 1;
     log_info(&srv->log, "%s: finishing requests in flight, then stopping",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
-    srv->draining = 1;
     /* Close, not pause: a paused socket still lets the kernel queue new connections that would
      * then hang until exit. Closed, they are refused at once. */
     for (size_t i = 0; i < srv->nlisteners; i++)

@@ -58,7 +58,7 @@ struct server {
     unsigned long max_conns;    /* --max-connections, lowered when the open files limit is less */
     _Atomic int accept_paused;  /* listeners off: descriptors ran out (see server_conn_closed) */
     struct event *accept_retry; /* resumes accepting when no connection closes for a while */
-    int draining;               /* main thread only: the workers have their own flag */
+    _Atomic int draining;       /* set by the main thread on SIGTERM, read by the workers */
     time_t started_at;
     double started_mono;
 };
