@@ -12,6 +12,7 @@ BENCH_CONNS (wrk connections, default 50), BENCH_STORM (connections in the storm
 ECP_CEILING (the ecp_ceiling helper binary).
 """
 
+import json
 import os
 import re
 import resource
@@ -337,6 +338,22 @@ def startup(certs, workers, runs=10):
     return statistics.median(times), max(times)
 
 
+def booking_journeys(mock, work):
+    """Whole booking journeys per second (scripts/bench_journeys.py: create cart, add, customer,
+    pay, search, then cancel so seats never run out) and zapiPing from the same clients."""
+    out = os.path.join(work, "journeys.json")
+    cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "bench_journeys.py"),
+           "--port", str(mock.port), "--ca", mock.server.ca_file, "--seconds", str(SECS),
+           "--clients", str(max(2, CORES)), "--json", out]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(out):
+        print("   booking journeys failed: %s" % (r.stderr or r.stdout)[-400:])
+        return None
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 def main():
@@ -378,6 +395,7 @@ def main():
                     results.setdefault((mode, srv.label), []).append(
                         s_time(srv, mode, 2 * served_by))
         ceiling = ecp_ceiling(served_by)
+        journeys = booking_journeys(mock, work)
         mem = {srv.label: storm(srv, mock.server.ca_file, STORM)
                for srv in [mock] + before + nginxes[:1]}
     finally:
@@ -449,6 +467,11 @@ def main():
                   " (within 20%%) %s" % verdict(back) if label == mock.label else ""))
     print("  %-44s %5.1f ms (< 50 ms) %s" % ("first answer after start", warm[1],
                                             verdict(warm[1] < 50)))
+    if journeys:
+        print("  %-44s %7.1f journeys/s beside %.0f zapiPing/s from the same %d Python clients "
+              "(5 requests and a cancel each)" % ("booking journeys", journeys["journeys_per_s"],
+                                                  journeys.get("ping_per_s", 0),
+                                                  journeys["clients"]))
 
 
 if __name__ == "__main__":
