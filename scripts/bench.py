@@ -469,7 +469,7 @@ def main():
                                             verdict(warm[1] < 50)))
     if journeys:
         print("  %-44s %7.1f journeys/s beside %.0f zapiPing/s from the same %d Python clients "
-              "(5 requests and a cancel each)" % ("booking journeys", journeys["journeys_per_s"],
+              "(7 requests each, cancelled at the end)" % ("booking journeys", journeys["journeys_per_s"],
                                                   journeys.get("ping_per_s", 0),
                                                   journeys["clients"]))
 
