@@ -212,22 +212,34 @@ throttled(const struct zapi_env *env, struct vars *v, struct zapi_result *out)
 static void
 key_walk(const xmlNode *n, struct buf *key)
 {
+    /* On the path of every cached answer: appends only, no printf. */
     for (; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
-        buf_printf(key, "<%s>", (const char *)n->name);
+        buf_append_str(key, "<");
+        buf_append_str(key, (const char *)n->name);
+        buf_append_str(key, ">");
         int leaf = 1;
         for (const xmlNode *c = n->children; c; c = c->next)
             leaf &= c->type != XML_ELEMENT_NODE;
         if (leaf) {
             /* Length first: no text can pose as more elements. */
-            struct buf text = BUF_INIT;
-            xml_node_text(n, &text);
-            buf_printf(key, "%zu:", text.len);
-            buf_append(key, text.data ? text.data : "", text.len);
-            buf_free(&text);
-        } else
+            size_t mark = key->len;
+            char digits[24];
+            xml_node_text(n, key);
+            size_t len = key->len - mark, i = sizeof(digits);
+            digits[--i] = ':';
+            do
+                digits[--i] = (char)('0' + len % 10);
+            while ((len /= 10) > 0);
+            buf_append(key, digits + i, sizeof(digits) - i);
+            /* Move "N:" in front of the text it measures. */
+            size_t tag = sizeof(digits) - i;
+            memmove(key->data + mark + tag, key->data + mark, key->len - tag - mark);
+            memcpy(key->data + mark, digits + i, tag);
+        } else {
             key_walk(n->children, key);
+        }
         buf_append_str(key, "/");
     }
 }

@@ -960,6 +960,27 @@ START_TEST(test_cache_follows_inventory)
 }
 END_TEST
 
+/* A value cannot pose as more elements in the cache key (it did: "103/<activityDate>..." made
+ * the key of two real elements, and the legitimate request got the cached error). */
+START_TEST(test_cache_key_values_cannot_pose_as_elements)
+{
+    char *forged = demo_req("zapiGetActivityDetailsByActivityId",
+                            "<activityId>108/&lt;activityDate&gt;2024-06-03</activityId>");
+    char *real = demo_req("zapiGetActivityDetailsByActivityId",
+                          "<activityId>108</activityId><activityDate>2024-06-03</activityDate>");
+    struct zapi_result r;
+    handle(NULL, forged, &r);
+    ck_assert_int_eq(r.method_error, 20);
+    zapi_result_free(&r);
+    handle(NULL, real, &r);
+    ck_assert_int_eq(r.method_error, 0);
+    assert_has(&r, "<activityDate>2024-06-03</activityDate>");
+    zapi_result_free(&r);
+    free(forged);
+    free(real);
+}
+END_TEST
+
 static Suite *
 zapi_suite(void)
 {
@@ -1010,6 +1031,7 @@ zapi_suite(void)
     tc = tcase_create("cache");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_cache_follows_inventory);
+    tcase_add_test(tc, test_cache_key_values_cannot_pose_as_elements);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("helpers");
