@@ -115,6 +115,36 @@ activity_detail(struct method_call *c, struct model_node *n, const struct cat_ac
     departures(c, n, a, day, 0, -1);
 }
 
+/* A category's id, name and description as a new node of list. */
+static struct model_node *
+category_node(struct method_call *c, struct model_node *list, const struct cat_category *k)
+{
+    struct model_node *n = model_add(c->model, list, "category");
+    model_setf(c->model, n, "categoryId", "%ld", k->id);
+    model_set(c->model, n, "categoryName", k->name);
+    model_set(c->model, n, "categoryDescription", k->description);
+    return n;
+}
+
+/* zapiMethod/categoryId among cats: the category, or NULL after failing the call (20, or
+ * code when missing or unknown). */
+static const struct cat_category *
+param_category(struct method_call *c, const struct cat_category *cats, size_t n, int code,
+               const char *what)
+{
+    long id;
+    int rc = method_param_long(c, "categoryId", &id);
+    if (rc == -1)
+        method_fail(c, "no-data", code, "zapiMethod/categoryId is missing");
+    if (rc < 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (cats[i].id == id)
+            return &cats[i];
+    method_fail(c, "no-data", code, "No %s category with categoryId %ld", what, id);
+    return NULL;
+}
+
 static const char *
 activity_categories(struct method_call *c)
 {
@@ -122,10 +152,7 @@ activity_categories(struct method_call *c)
     struct model_node *list = model_add(c->model, NULL, "categories");
     for (size_t i = 0; i < cat->nactivity_categories; i++) {
         const struct cat_category *k = &cat->activity_categories[i];
-        struct model_node *n = model_add(c->model, list, "category");
-        model_setf(c->model, n, "categoryId", "%ld", k->id);
-        model_set(c->model, n, "categoryName", k->name);
-        model_set(c->model, n, "categoryDescription", k->description);
+        struct model_node *n = category_node(c, list, k);
         struct model_node *acts = model_add(c->model, n, "activities");
         for (size_t j = 0; j < cat->nactivities; j++)
             if (cat->activities[j].category == k && cat->activities[j].published)
@@ -138,25 +165,12 @@ activity_categories(struct method_call *c)
 static const char *
 activities_by_category(struct method_call *c)
 {
-    long id;
-    int rc = method_param_long(c, "categoryId", &id);
-    if (rc == -1)
-        return method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "zapiMethod/categoryId is missing");
-    if (rc < 0)
-        return "bad-parameter";
     const struct catalogue *cat = c->catalogue;
-    const struct cat_category *k = NULL;
-    for (size_t i = 0; i < cat->nactivity_categories; i++)
-        if (cat->activity_categories[i].id == id)
-            k = &cat->activity_categories[i];
+    const struct cat_category *k = param_category(
+        c, cat->activity_categories, cat->nactivity_categories, MERR_ACTIVITY_NODATA, "activity");
     if (!k)
-        return method_fail(c, "no-data", MERR_ACTIVITY_NODATA,
-                           "No activity category with "
-                           "categoryId %ld",
-                           id);
-    struct model_node *cn = model_add(c->model, NULL, "category");
-    model_setf(c->model, cn, "categoryId", "%ld", k->id);
-    model_set(c->model, cn, "categoryName", k->name);
+        return "error";
+    category_node(c, NULL, k);
     struct model_node *list = model_add(c->model, NULL, "activities");
     for (size_t j = 0; j < cat->nactivities; j++)
         if (cat->activities[j].category == k && cat->activities[j].published)
@@ -462,14 +476,10 @@ merchandise_categories(struct method_call *c)
     struct model_node *list = model_add(c->model, NULL, "categories");
     for (size_t i = 0; i < cat->nproduct_categories; i++) {
         const struct cat_category *k = &cat->product_categories[i];
-        struct model_node *n = model_add(c->model, list, "category");
-        model_setf(c->model, n, "categoryId", "%ld", k->id);
-        model_set(c->model, n, "categoryName", k->name);
-        model_set(c->model, n, "categoryDescription", k->description);
         size_t count = 0;
         for (size_t j = 0; j < cat->nproducts; j++)
             count += cat->products[j].category == k && cat->products[j].published;
-        model_setf(c->model, n, "numberOfProducts", "%zu", count);
+        model_setf(c->model, category_node(c, list, k), "numberOfProducts", "%zu", count);
     }
     return "";
 }
@@ -477,20 +487,11 @@ merchandise_categories(struct method_call *c)
 static const char *
 merchandise_by_category(struct method_call *c)
 {
-    long id;
-    int rc = method_param_long(c, "categoryId", &id);
-    if (rc == -1)
-        return method_fail(c, "no-data", MERR_PRODUCT_NODATA, "zapiMethod/categoryId is missing");
-    if (rc < 0)
-        return "bad-parameter";
     const struct catalogue *cat = c->catalogue;
-    const struct cat_category *k = NULL;
-    for (size_t i = 0; i < cat->nproduct_categories; i++)
-        if (cat->product_categories[i].id == id)
-            k = &cat->product_categories[i];
+    const struct cat_category *k = param_category(
+        c, cat->product_categories, cat->nproduct_categories, MERR_PRODUCT_NODATA, "merchandise");
     if (!k)
-        return method_fail(c, "no-data", MERR_PRODUCT_NODATA,
-                           "No merchandise category with categoryId %ld", id);
+        return "error";
     struct model_node *list = model_add(c->model, NULL, "products");
     for (size_t j = 0; j < cat->nproducts; j++)
         if (cat->products[j].category == k && cat->products[j].published)
@@ -589,14 +590,10 @@ package_categories(struct method_call *c)
     struct model_node *list = model_add(c->model, NULL, "categories");
     for (size_t i = 0; i < cat->npackage_categories; i++) {
         const struct cat_category *k = &cat->package_categories[i];
-        struct model_node *n = model_add(c->model, list, "category");
-        model_setf(c->model, n, "categoryId", "%ld", k->id);
-        model_set(c->model, n, "categoryName", k->name);
-        model_set(c->model, n, "categoryDescription", k->description);
         size_t count = 0;
         for (size_t j = 0; j < cat->npackages; j++)
             count += cat->packages[j].category == k && cat->packages[j].published;
-        model_setf(c->model, n, "numberOfPackages", "%zu", count);
+        model_setf(c->model, category_node(c, list, k), "numberOfPackages", "%zu", count);
     }
     return "";
 }
@@ -604,20 +601,11 @@ package_categories(struct method_call *c)
 static const char *
 packages_by_category(struct method_call *c)
 {
-    long id;
-    int rc = method_param_long(c, "categoryId", &id);
-    if (rc == -1)
-        return method_fail(c, "no-data", MERR_ACTIVITY_NODATA, "zapiMethod/categoryId is missing");
-    if (rc < 0)
-        return "bad-parameter";
     const struct catalogue *cat = c->catalogue;
-    const struct cat_category *k = NULL;
-    for (size_t i = 0; i < cat->npackage_categories; i++)
-        if (cat->package_categories[i].id == id)
-            k = &cat->package_categories[i];
+    const struct cat_category *k = param_category(
+        c, cat->package_categories, cat->npackage_categories, MERR_ACTIVITY_NODATA, "package");
     if (!k)
-        return method_fail(c, "no-data", MERR_ACTIVITY_NODATA,
-                           "No package category with categoryId %ld", id);
+        return "error";
     struct model_node *list = model_add(c->model, NULL, "packages");
     for (size_t j = 0; j < cat->npackages; j++)
         if (cat->packages[j].category == k && cat->packages[j].published)
