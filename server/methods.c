@@ -42,6 +42,15 @@ method_param(const struct method_call *c, const char *path, struct buf *out)
     return 0;
 }
 
+const char *
+method_param_first(const struct method_call *c, const char *const *names, struct buf *out)
+{
+    for (; *names; names++)
+        if (method_param(c, *names, out) == 0)
+            return *names;
+    return NULL;
+}
+
 int
 method_param_long(struct method_call *c, const char *path, long *v)
 {

@@ -94,6 +94,10 @@ const char *method_fail(struct method_call *c, const char *outcome, int error, c
 /* A parameter under zapiMethod (dotted path), trimmed, appended to out: 0, or -1 when absent or
  * empty. */
 int method_param(const struct method_call *c, const char *path, struct buf *out);
+/* The first of several names (NULL-terminated) clients use for one parameter that the request
+ * has: its value is appended to out and the name returned, or NULL when none is there. */
+const char *method_param_first(const struct method_call *c, const char *const *names,
+                               struct buf *out);
 /* An integer parameter. 0 with *v set; -1 when absent (*v untouched); -2 when present but not a
  * whole number, after failing the call with code 20 naming the parameter. */
 int method_param_long(struct method_call *c, const char *path, long *v);

@@ -777,12 +777,10 @@ guest_match(const struct store_booking *b, void *ctx)
 static const char *
 guests_lookup(struct method_call *c)
 {
-    static const char *const names[] = {"searchText", "email", "lastName", "guestName",
-                                        "phoneNumber"};
+    static const char *const names[] = {"searchText", "email",       "lastName",
+                                        "guestName",  "phoneNumber", NULL};
     struct buf q = BUF_INIT;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !q.len; i++)
-        method_param(c, names[i], &q);
-    if (!q.len) {
+    if (!method_param_first(c, names, &q)) {
         buf_free(&q);
         return method_fail(c, "bad-parameter", MERR_FILTER,
                            "zapiMethod/searchText (or email, lastName) is missing");
@@ -848,15 +846,13 @@ manifest_match(const struct store_booking *b, void *ctx)
 static const char *
 manifest(struct method_call *c, long activity)
 {
-    static const char *const names[] = {"date", "manifestDate", "activityDate"};
+    static const char *const names[] = {"date", "manifestDate", "activityDate", NULL};
     long day = c->today;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        int rc = method_param_date(c, names[i], &day);
-        if (rc == -2)
-            return "error";
-        if (rc == 0)
-            break;
-    }
+    struct buf given = BUF_INIT;
+    const char *name = method_param_first(c, names, &given);
+    buf_free(&given);
+    if (name && param_day(c, name, &day) < 0)
+        return "error";
     struct store_booking *found = malloc(MANIFEST_MAX * sizeof(*found));
     if (!found)
         return method_fail(c, "general", MERR_GENERAL, "Out of memory");

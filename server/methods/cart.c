@@ -367,7 +367,7 @@ departure_with_seats(struct method_call *c, const struct store_cart *cart,
 static const char *
 add_package(struct method_call *c)
 {
-    static const char *const date_names[] = {"packageDate", "activityDate", "startDate"};
+    static const char *const date_names[] = {"packageDate", "activityDate", "startDate", NULL};
     struct store_cart cart;
     int pax[PAX_TYPES];
     long day = c->today;
@@ -376,16 +376,11 @@ add_package(struct method_call *c)
     const struct cat_package *p = param_package(c);
     if (!p)
         return "error";
-    for (size_t i = 0; i < sizeof(date_names) / sizeof(date_names[0]); i++) {
-        struct buf b = BUF_INIT;
-        int given = method_param(c, date_names[i], &b) == 0;
-        buf_free(&b);
-        if (given) {
-            if (param_bookable_day(c, date_names[i], &day) < 0)
-                return "error";
-            break;
-        }
-    }
+    struct buf given = BUF_INIT;
+    const char *date_name = method_param_first(c, date_names, &given);
+    buf_free(&given);
+    if (date_name && param_bookable_day(c, date_name, &day) < 0)
+        return "error";
     int total = param_pax(c, pax);
     if (total < 0)
         return "error";
@@ -626,7 +621,8 @@ apply_promotion(struct method_call *c)
     struct buf code = BUF_INIT;
     if (cart_load(c, &cart) < 0)
         return "error";
-    if (method_param(c, "promoCodeName", &code) < 0 && method_param(c, "promoCode", &code) < 0) {
+    static const char *const names[] = {"promoCodeName", "promoCode", NULL};
+    if (!method_param_first(c, names, &code)) {
         buf_free(&code);
         return method_fail(c, "bad-parameter", MERR_FILTER, "zapiMethod/promoCodeName is missing");
     }
@@ -651,8 +647,8 @@ apply_gift(struct method_call *c)
     struct buf code = BUF_INIT;
     if (cart_load(c, &cart) < 0)
         return "error";
-    if (method_param(c, "giftCertificate", &code) < 0 &&
-        method_param(c, "giftCertificateCode", &code) < 0) {
+    static const char *const names[] = {"giftCertificate", "giftCertificateCode", NULL};
+    if (!method_param_first(c, names, &code)) {
         buf_free(&code);
         return method_fail(c, "bad-parameter", MERR_FILTER,
                            "zapiMethod/giftCertificate is missing");

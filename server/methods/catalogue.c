@@ -503,11 +503,9 @@ static const char *
 merchandise_by_name(struct method_call *c)
 {
     static const char *const names[] = {"productNameToSearch", "merchandiseNameToSearch",
-                                        "nameToSearch"};
+                                        "nameToSearch", NULL};
     struct buf q = BUF_INIT;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !q.len; i++)
-        method_param(c, names[i], &q);
-    if (!q.len) {
+    if (!method_param_first(c, names, &q)) {
         buf_free(&q);
         return method_fail(c, "bad-parameter", MERR_FILTER,
                            "zapiMethod/productNameToSearch is missing");
