@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "zapi.h"
 
 int
 support_run_in(Suite *s, char *base)
@@ -137,4 +138,15 @@ support_write_in(const char *dir, const char *rel, const char *content, char **p
     else
         free(p);
     return rc;
+}
+
+struct fixture_set *
+support_load_set(const char *dir)
+{
+    struct fixture_set *fs = NULL;
+    struct buf err = BUF_INIT;
+    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
+    ck_assert_ptr_nonnull(fs);
+    buf_free(&err);
+    return fs;
 }

@@ -35,6 +35,11 @@ void support_copy_tree(const char *from, const char *to);
  * returns its path (caller frees). Fails the test on any error. */
 char *support_scratch_set(const char *base);
 
+struct fixture_set;
+/* Loads the fixture set in dir as the server does (zapi_load_fixtures); fails the test with the
+ * loader's message when it does not load. */
+struct fixture_set *support_load_set(const char *dir);
+
 /* Writes content to dir/rel, creating or truncating it. Fails the test when the file cannot be
  * opened. Returns 0, or -1 when writing the content failed. When path is not NULL, *path gets the
  * file's malloc'd path (caller frees). */

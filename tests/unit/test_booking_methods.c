@@ -48,9 +48,7 @@ setup(void)
     ck_assert_int_eq(support_write_in(dir, "registry.xml", out, NULL), 0);
     free(path);
 
-    struct buf err = BUF_INIT;
-    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
-    buf_free(&err);
+    fs = support_load_set(dir);
     free(dir);
     store = store_new(7);
     ck_assert_ptr_nonnull(store);

@@ -27,8 +27,7 @@ static void
 setup(void)
 {
     char *dir = support_repo_fixtures();
-    struct buf err = BUF_INIT;
-    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
+    fs = support_load_set(dir);
     free(dir);
     memset(&env, 0, sizeof(env));
     env.fixtures = fs;

@@ -233,11 +233,7 @@ END_TEST
 START_TEST(test_zapi_load_repo)
 {
     char *dir = support_repo_fixtures();
-    struct fixture_set *fs = NULL;
-    struct buf err = BUF_INIT;
-    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
-    ck_assert_ptr_nonnull(fs);
-    fixtures_release(fs);
+    fixtures_release(support_load_set(dir));
     free(dir);
 }
 END_TEST

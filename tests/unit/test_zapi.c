@@ -42,16 +42,6 @@ static const char ping_json_body[] =
 
 /* ---- fixture sets ---- */
 
-static struct fixture_set *
-load_set(const char *dir)
-{
-    struct fixture_set *fs = NULL;
-    struct buf err = BUF_INIT;
-    ck_assert_msg(zapi_load_fixtures(dir, &fs, &err) == 0, "%s", err.data);
-    ck_assert_ptr_nonnull(fs);
-    return fs;
-}
-
 /* ---- the environment under test ---- */
 
 static struct fixture_set *fs;
@@ -62,7 +52,7 @@ static void
 setup(void)
 {
     char *dir = support_repo_fixtures();
-    fs = load_set(dir);
+    fs = support_load_set(dir);
     free(dir);
     memset(&env, 0, sizeof(env));
     env.fixtures = fs;
@@ -762,7 +752,7 @@ START_TEST(test_http_error_status_kept_over_fixture)
                      "<message>{{error.message}} ({{error.code}})</message></response></answer>"
                      "</fixture>",
                      NULL);
-    struct fixture_set *mine = load_set(dir);
+    struct fixture_set *mine = support_load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024};
     struct zapi_result r;
     zapi_result_init(&r);
@@ -795,7 +785,7 @@ START_TEST(test_placeholders)
         "<methodResponse><methodErrorCode>0</methodErrorCode></methodResponse>"
         "</response></answer></fixture>",
         NULL);
-    struct fixture_set *mine = load_set(dir);
+    struct fixture_set *mine = support_load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024};
     char *req = demo_req("zapiEcho", "    <item> first </item>\n    <item>second</item>\n");
     struct zapi_result r;
@@ -837,7 +827,7 @@ START_TEST(test_validation_fixture_status)
                      "<fixture><answer status=\"403\"><response><error>1</error>"
                      "<message>{{error.message}}</message></response></answer></fixture>",
                      NULL);
-    struct fixture_set *mine = load_set(dir);
+    struct fixture_set *mine = support_load_set(dir);
     struct zapi_env e = {.fixtures = mine, .now = NOW_2024, .error_status = 401};
     char *req = xml_req("NOPE", "456", "1240", "zapiPing", NULL);
     struct zapi_result r;
