@@ -14,7 +14,7 @@
 #include "mbedtls/base64.h"
 #include "mbedtls/constant_time.h"
 #include "metrics.h"
-#include "server.h"
+#include "app.h"
 #include "throttle.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -29,14 +29,6 @@
     "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "           \
     "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "                    \
     "frame-ancestors 'none'\r\n"
-
-double
-admin_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 dump_cb(const char *data, size_t size, void *arg)
@@ -119,17 +111,24 @@ fixtures_info(const struct fixture_set *fs)
                      (json_int_t)registry_agent_count(fs->registry));
 }
 
+static unsigned long
+open_connections(const struct app *app)
+{
+    return app->shell.open_connections ? app->shell.open_connections(app->shell.ctx) : 0;
+}
+
 static void
 health(struct admin_call *c)
 {
     c->out->quiet = 1;
     char started[32];
-    admin_iso_time((double)c->srv->started_at, started, sizeof(started));
+    admin_iso_time(c->app->started_wall, started, sizeof(started));
     admin_reply(c->out, 200,
                 json_pack("{s:s,s:s,s:s,s:f,s:o,s:I}", "status", "ok", "version", ZAPI_MOCK_VERSION,
                           "startedAt", started, "uptimeSeconds",
-                          admin_clock() - c->srv->started_mono, "fixtures", fixtures_info(c->fs),
-                          "openConnections", (json_int_t)c->srv->open_conns));
+                          app_monotonic(c->app) - c->app->started_mono, "fixtures",
+                          fixtures_info(c->fs), "openConnections",
+                          (json_int_t)open_connections(c->app)));
 }
 
 static void
@@ -139,7 +138,7 @@ metrics(struct admin_call *c)
     out->res.status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";
     buf_clear(&out->res.body);
-    if (metrics_render(c->srv->metrics, admin_clock() - c->srv->started_mono,
+    if (metrics_render(c->app->metrics, app_monotonic(c->app) - c->app->started_mono,
                        (double)c->fs->loaded_at, &out->res.body) < 0) {
         admin_reply_error(out, 500, "out of memory rendering the metrics");
     }
@@ -149,12 +148,12 @@ static void
 reload(struct admin_call *c)
 {
     struct buf err = BUF_INIT;
-    if (server_reload(c->srv, "reloaded through the admin API", &err) < 0) {
+    if (app_reload(c->app, "reloaded through the admin API", &err) < 0) {
         admin_reply(c->out, 422,
                     json_pack("{s:s,s:s,s:o}", "status", "refused", "error",
                               err.data ? err.data : "", "fixtures", fixtures_info(c->fs)));
     } else {
-        struct fixture_set *fs = server_fixtures(c->srv);
+        struct fixture_set *fs = app_fixtures(c->app);
         admin_reply(c->out, 200,
                     json_pack("{s:s,s:o}", "status", "reloaded", "fixtures", fixtures_info(fs)));
         fixtures_release(fs);
@@ -163,16 +162,16 @@ reload(struct admin_call *c)
 }
 
 static json_t *
-client_json(struct server *srv, const char *key, const struct partner *p)
+client_json(struct app *app, const char *key, const struct partner *p)
 {
     unsigned long total = 0;
     double last = 0;
-    journal_stats(srv->journal, key, &total, &last);
+    journal_stats(app->journal, key, &total, &last);
     json_t *o = json_pack("{s:s}", "token", key);
     if (p) {
         json_object_set_new(
             o, "source",
-            json_string(contacts_find_token(srv->contacts, key, NULL) ? "fixtures" : "runtime"));
+            json_string(contacts_find_token(app->contacts, key, NULL) ? "fixtures" : "runtime"));
         json_object_set_new(o, "affiliateUsername", json_string(p->affiliate_username));
         json_object_set_new(o, "organisation", json_string(p->organisation));
         json_object_set_new(o, "accountId", json_string(p->account_id));
@@ -196,9 +195,9 @@ clients(struct admin_call *c)
     const struct registry *reg = c->fs->registry;
     for (size_t i = 0; i < registry_partner_count(reg); i++) {
         const struct partner *p = registry_partner_at(reg, i);
-        json_array_append_new(list, client_json(c->srv, p->token, p));
+        json_array_append_new(list, client_json(c->app, p->token, p));
     }
-    json_array_append_new(list, client_json(c->srv, JOURNAL_ANONYMOUS, NULL));
+    json_array_append_new(list, client_json(c->app, JOURNAL_ANONYMOUS, NULL));
     admin_reply(c->out, 200, json_pack("{s:o}", "clients", list));
 }
 
@@ -214,7 +213,7 @@ reply_with_journal(struct admin_call *c, json_t *o, const char *token)
         return;
     b->len -= 3;
     buf_append_str(b, ",\n  \"journal\": ");
-    if (journal_render(c->srv->journal, token, b) < 0 || buf_append_str(b, "\n}\n") < 0)
+    if (journal_render(c->app->journal, token, b) < 0 || buf_append_str(b, "\n}\n") < 0)
         admin_reply_error(c->out, 500, "out of memory rendering the journal");
 }
 
@@ -238,18 +237,18 @@ client_requests(struct admin_call *c)
         return;
     }
     if (c->method == HTTP_DELETE) {
-        journal_clear(c->srv->journal, token);
+        journal_clear(c->app->journal, token);
         admin_reply(c->out, 200, json_pack("{s:s,s:s}", "status", "cleared", "token", token));
         return;
     }
-    reply_with_journal(c, client_json(c->srv, token, p), token);
+    reply_with_journal(c, client_json(c->app, token, p), token);
 }
 
 static void
 clear_requests(struct admin_call *c)
 {
-    journal_clear(c->srv->journal, NULL);
-    log_info(&c->srv->log, "admin: request journal cleared");
+    journal_clear(c->app->journal, NULL);
+    log_info(c->app->log, "admin: request journal cleared");
     admin_reply(c->out, 200, json_pack("{s:s}", "status", "cleared"));
 }
 struct admin_route {
@@ -291,9 +290,9 @@ method_allowed(const char *methods, enum http_method m)
  * "Bearer TOKEN" (curl, CI jobs) or "Basic base64(any-user:TOKEN)": what a browser sends after
  * asking for a user name and password, so the console works with --admin-token too. */
 static int
-authorized(const struct server *srv, const struct http_request *req)
+authorized(const struct app *app, const struct http_request *req)
 {
-    const char *want = srv->cfg->admin_token;
+    const char *want = app->cfg->admin_token;
     const char *got = req->authorization.data ? req->authorization.data : "";
     unsigned char basic[512];
     size_t n = strlen(want);
@@ -331,9 +330,9 @@ header(const struct buf *b)
 /* Host and Origin rules of admin_guard.h; with an admin token the token is the proof (a page
  * cannot send it), so only the Origin rule applies. */
 static int
-guarded(struct server *srv, const struct http_request *req, struct route_result *out)
+guarded(struct app *app, const struct http_request *req, struct route_result *out)
 {
-    const struct config *cfg = srv->cfg;
+    const struct config *cfg = app->cfg;
     struct admin_guard g;
     char names[2048], why[256];
     admin_guard_init(&g, !cfg->no_tls, cfg->cert_names, (const char *const *)cfg->listen,
@@ -344,22 +343,22 @@ guarded(struct server *srv, const struct http_request *req, struct route_result 
                           header(&req->sec_fetch_site), cfg->admin_token == NULL, changes, why,
                           sizeof(why)) == 0)
         return 0;
-    log_warn(&srv->log, "admin: refused %s: %s", http_method_str(req->method), why);
+    log_warn(app->log, "admin: refused %s: %s", http_method_str(req->method), why);
     admin_reply_error(out, 403, why);
     return -1;
 }
 
 void
-admin_handle(struct server *srv, const struct http_request *req, const char *path,
+admin_handle(struct app *app, const struct http_request *req, const char *path,
              int peer_is_loopback, struct route_result *out)
 {
     snprintf(out->res.method, sizeof(out->res.method), "admin");
     snprintf(out->headers, sizeof(out->headers), "%s", ADMIN_SECURITY_HEADERS);
-    if (guarded(srv, req, out) < 0)
+    if (guarded(app, req, out) < 0)
         return;
     int console = strcmp(path, ADMIN_PREFIX) == 0 ||
                   strncmp(path, ADMIN_CONSOLE_PREFIX, strlen(ADMIN_CONSOLE_PREFIX)) == 0;
-    if (srv->cfg->admin_token && !authorized(srv, req)) {
+    if (app->cfg->admin_token && !authorized(app, req)) {
         admin_reply_error(out, 401,
                           "the admin API needs Authorization: Bearer <admin token> (a browser: "
                           "any user name, the admin token as password)");
@@ -368,16 +367,16 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
                      console ? "Basic" : "Bearer");
         return;
     }
-    if (!srv->cfg->admin_token && !peer_is_loopback) {
+    if (!app->cfg->admin_token && !peer_is_loopback) {
         admin_reply_error(out, 403,
                           "the admin API answers loopback clients only; start the server "
                           "with --admin-token to open it to others");
         return;
     }
     enum http_method method = req->method == HTTP_HEAD ? HTTP_GET : req->method;
-    struct admin_call call = {srv, req, method, path, NULL, out};
+    struct admin_call call = {app, req, method, path, NULL, out};
     if (console) {
-        call.fs = server_fixtures(srv);
+        call.fs = app_fixtures(app);
         if (!admin_console(&call))
             admin_reply_error(out, 404, "no such console file");
         fixtures_release(call.fs);
@@ -397,7 +396,7 @@ admin_handle(struct server *srv, const struct http_request *req, const char *pat
             admin_header(out, "Allow: %s", r->methods);
             return;
         }
-        call.fs = server_fixtures(srv);
+        call.fs = app_fixtures(app);
         r->fn(&call);
         fixtures_release(call.fs);
         return;

@@ -7,16 +7,14 @@
 #include "http.h"
 #include "router.h"
 
-struct server;
+struct app;
 
 #define ADMIN_PREFIX "/__admin/"
 /* The console: /__admin/ itself and the files under this prefix. */
 #define ADMIN_CONSOLE_PREFIX "/__admin/console/"
 
 /* Answers an admin request on path (already stripped of its query). */
-void admin_handle(struct server *srv, const struct http_request *req, const char *path,
+void admin_handle(struct app *app, const struct http_request *req, const char *path,
                   int peer_is_loopback, struct route_result *out);
-/* Monotonic seconds: the clock the throttle counts with. */
-double admin_clock(void);
 
 #endif

@@ -10,10 +10,10 @@
 #include "http.h"
 #include "router.h"
 
-struct server;
+struct app;
 
 struct admin_call {
-    struct server *srv;
+    struct app *app;
     const struct http_request *req;
     enum http_method method; /* HEAD reads as GET: the connection leaves the body out */
     const char *path;

@@ -10,7 +10,7 @@
 
 #include "contacts.h"
 #include "log.h"
-#include "server.h"
+#include "app.h"
 
 static int
 http_status(enum contacts_status st)
@@ -28,14 +28,6 @@ http_status(enum contacts_status st)
         break;
     }
     return 500;
-}
-
-static double
-wall_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A string field of the body, NULL when absent; -1 (answered 400) when not a string. */
@@ -82,7 +74,7 @@ rebuild(struct admin_call *c, const char *why)
 {
     struct buf err = BUF_INIT;
     json_t *problem = NULL;
-    if (server_reload(c->srv, why, &err) < 0)
+    if (app_reload(c->app, why, &err) < 0)
         problem = json_string(err.data ? err.data : "the fixtures did not load");
     buf_free(&err);
     return problem;
@@ -93,7 +85,7 @@ void
 admin_contacts(struct admin_call *c)
 {
     if (c->method == HTTP_GET) {
-        admin_reply(c->out, 200, contacts_json(c->srv->contacts));
+        admin_reply(c->out, 200, contacts_json(c->app->contacts));
         return;
     }
     static const char *const known[] = {"name", "organisation", "email", NULL};
@@ -109,11 +101,11 @@ admin_contacts(struct admin_call *c)
     struct contact ct;
     struct buf why = BUF_INIT;
     enum contacts_status st =
-        contacts_add(c->srv->contacts, name, org, email, wall_clock(), &ct, &why);
+        contacts_add(c->app->contacts, name, org, email, app_wall(c->app), &ct, &why);
     if (st != CONTACTS_OK) {
         admin_reply_error(c->out, http_status(st), why.data ? why.data : "refused");
     } else {
-        log_info(&c->srv->log, "admin: contact %lu added (account %lu)", ct.user_id, ct.account_id);
+        log_info(c->app->log, "admin: contact %lu added (account %lu)", ct.user_id, ct.account_id);
         admin_reply(c->out, 201, json_pack("{s:o}", "contact", contacts_contact_json(&ct)));
     }
     buf_free(&why);
@@ -125,7 +117,7 @@ void
 admin_partners(struct admin_call *c)
 {
     if (c->method == HTTP_GET) {
-        json_t *all = contacts_json(c->srv->contacts), *partners = json_array();
+        json_t *all = contacts_json(c->app->contacts), *partners = json_array();
         size_t i;
         json_t *ct;
         json_array_foreach(json_object_get(all, "contacts"), i, ct)
@@ -163,15 +155,15 @@ admin_partners(struct admin_call *c)
     }
     struct contact ct;
     struct buf why = BUF_INIT;
-    enum contacts_status st = contacts_create_partner(c->srv->contacts, (unsigned long)user_id,
-                                                      random, wall_clock(), &ct, &why);
+    enum contacts_status st = contacts_create_partner(c->app->contacts, (unsigned long)user_id,
+                                                      random, app_wall(c->app), &ct, &why);
     if (st != CONTACTS_OK) {
         admin_reply_error(c->out, http_status(st), why.data ? why.data : "refused");
         buf_free(&why);
         return;
     }
     buf_free(&why);
-    log_info(&c->srv->log, "admin: ZAPI partner created for contact %lu", ct.user_id);
+    log_info(c->app->log, "admin: ZAPI partner created for contact %lu", ct.user_id);
     json_t *problem = rebuild(c, "partner created");
     json_t *o = json_pack("{s:o}", "partner", contacts_contact_json(&ct));
     if (problem)
@@ -192,13 +184,13 @@ admin_partner(struct admin_call *c)
             return;
         }
         buf_clear(&c->out->res.body);
-        contacts_export_xml(c->srv->contacts, &c->out->res.body);
+        contacts_export_xml(c->app->contacts, &c->out->res.body);
         c->out->res.status = 200;
         c->out->content_type = "application/xml; charset=utf-8";
         return;
     }
     struct contact ct;
-    if (contacts_find_token(c->srv->contacts, token, &ct) < 0) {
+    if (contacts_find_token(c->app->contacts, token, &ct) < 0) {
         int in_fixtures = registry_partner(c->fs->registry, token) != NULL;
         admin_reply_error(c->out, in_fixtures ? 409 : 404,
                           in_fixtures ? "token: this partner is declared in the fixtures' "
@@ -211,14 +203,14 @@ admin_partner(struct admin_call *c)
         return;
     }
     struct buf why = BUF_INIT;
-    enum contacts_status st = contacts_revoke(c->srv->contacts, token, &ct, &why);
+    enum contacts_status st = contacts_revoke(c->app->contacts, token, &ct, &why);
     if (st != CONTACTS_OK) {
         admin_reply_error(c->out, http_status(st), why.data ? why.data : "refused");
         buf_free(&why);
         return;
     }
     buf_free(&why);
-    log_info(&c->srv->log, "admin: ZAPI token of contact %lu revoked", ct.user_id);
+    log_info(c->app->log, "admin: ZAPI token of contact %lu revoked", ct.user_id);
     json_t *problem = rebuild(c, "partner revoked");
     json_t *o = json_pack("{s:s,s:o}", "status", "revoked", "partner", contacts_contact_json(&ct));
     if (problem)

@@ -4,17 +4,17 @@
 #include <string.h>
 
 #include "log.h"
-#include "server.h"
+#include "app.h"
 #include "throttle.h"
 
 static json_t *
-throttle_state(struct server *srv, const struct fixture_set *fs)
+throttle_state(struct app *app, const struct fixture_set *fs)
 {
     struct throttle_settings s;
-    throttle_settings_get(srv->throttle, &s);
+    throttle_settings_get(app->throttle, &s);
     json_t *forced = json_array();
     struct throttle_force_info info[64];
-    size_t n = throttle_forces(srv->throttle, admin_clock(), info, 64);
+    size_t n = throttle_forces(app->throttle, app_monotonic(app), info, 64);
     for (size_t i = 0; i < n && i < 64; i++) {
         json_t *f = json_object();
         json_object_set_new(f, "token", info[i].global ? json_null() : json_string(info[i].key));
@@ -27,7 +27,7 @@ throttle_state(struct server *srv, const struct fixture_set *fs)
     for (size_t i = 0; i < registry_partner_count(reg); i++) {
         const struct partner *p = registry_partner_at(reg, i);
         struct throttle_key_stats st = {0, 0};
-        throttle_key_stats(srv->throttle, p->token, &st);
+        throttle_key_stats(app->throttle, p->token, &st);
         json_t *c = json_pack("{s:s,s:I,s:I}", "token", p->token, "admitted",
                               (json_int_t)st.admitted, "throttled", (json_int_t)st.throttled);
         if (p->throttle_limit)
@@ -38,7 +38,7 @@ throttle_state(struct server *srv, const struct fixture_set *fs)
     }
     return json_pack("{s:b,s:i,s:f,s:i,s:i,s:o,s:o}", "enabled",
                      s.limit > 0 || s.every > 0 || n > 0, "limit", (int)s.limit, "window", s.window,
-                     "every", (int)s.every, "status", srv->throttle_status, "forced", forced,
+                     "every", (int)s.every, "status", app->throttle_status, "forced", forced,
                      "clients", clients);
 }
 
@@ -109,7 +109,7 @@ parse_force(json_t *v, struct throttle_change *ch, struct buf *why)
 }
 
 static int
-parse_change(struct server *srv, json_t *body, struct throttle_change *ch, struct buf *why)
+parse_change(struct app *app, json_t *body, struct throttle_change *ch, struct buf *why)
 {
     static const char *const known[] = {"limit", "window", "every", "status",
                                         "force", "lift",   "reset", NULL};
@@ -128,8 +128,8 @@ parse_change(struct server *srv, json_t *body, struct throttle_change *ch, struc
             return -1;
         }
     }
-    throttle_settings_get(srv->throttle, &ch->settings);
-    ch->status = srv->throttle_status;
+    throttle_settings_get(app->throttle, &ch->settings);
+    ch->status = app->throttle_status;
     if (get_uint(body, "limit", THROTTLE_MAX_LIMIT, &ch->settings.limit, why) < 0 ||
         get_uint(body, "every", 1000000, &ch->settings.every, why) < 0)
         return -1;
@@ -161,40 +161,40 @@ parse_change(struct server *srv, json_t *body, struct throttle_change *ch, struc
 }
 
 static void
-apply_change(struct server *srv, const struct throttle_change *ch)
+apply_change(struct app *app, const struct throttle_change *ch)
 {
-    throttle_configure(srv->throttle, &ch->settings);
-    srv->throttle_status = ch->status;
+    throttle_configure(app->throttle, &ch->settings);
+    app->throttle_status = ch->status;
     if (ch->lift)
-        throttle_lift(srv->throttle, ch->lift_global ? NULL : ch->lift_token);
+        throttle_lift(app->throttle, ch->lift_global ? NULL : ch->lift_token);
     if (ch->force)
-        throttle_force(srv->throttle, ch->force_global ? NULL : ch->force_token, admin_clock(),
+        throttle_force(app->throttle, ch->force_global ? NULL : ch->force_token, app_monotonic(app),
                        ch->force_seconds);
     if (ch->reset)
-        throttle_reset(srv->throttle);
+        throttle_reset(app->throttle);
 }
 
 void
 admin_throttle(struct admin_call *c)
 {
-    struct server *srv = c->srv;
+    struct app *app = c->app;
     struct route_result *out = c->out;
     if (c->method == HTTP_GET) {
-        admin_reply(out, 200, throttle_state(srv, c->fs));
+        admin_reply(out, 200, throttle_state(app, c->fs));
         return;
     }
     if (c->method == HTTP_DELETE) {
         /* Everything off, the status as the server started: a clean slate for the next test. */
         struct throttle_settings s;
-        throttle_settings_get(srv->throttle, &s);
+        throttle_settings_get(app->throttle, &s);
         s.limit = 0;
         s.every = 0;
-        throttle_configure(srv->throttle, &s);
-        throttle_lift(srv->throttle, NULL);
-        throttle_reset(srv->throttle);
-        srv->throttle_status = srv->cfg->throttle_status;
-        log_info(&srv->log, "admin: throttling turned off");
-        admin_reply(out, 200, throttle_state(srv, c->fs));
+        throttle_configure(app->throttle, &s);
+        throttle_lift(app->throttle, NULL);
+        throttle_reset(app->throttle);
+        app->throttle_status = app->cfg->throttle_status;
+        log_info(app->log, "admin: throttling turned off");
+        admin_reply(out, 200, throttle_state(app, c->fs));
         return;
     }
     if (c->method != HTTP_POST && c->method != HTTP_PUT && c->method != HTTP_PATCH) {
@@ -208,14 +208,14 @@ admin_throttle(struct admin_call *c)
     struct throttle_change ch;
     memset(&ch, 0, sizeof(ch));
     struct buf why = BUF_INIT;
-    if (parse_change(srv, body, &ch, &why) < 0) {
+    if (parse_change(app, body, &ch, &why) < 0) {
         admin_reply_error(out, 400, why.data);
     } else {
-        apply_change(srv, &ch);
-        log_info(&srv->log, "admin: throttle limit=%u window=%g every=%u status=%d%s%s%s",
+        apply_change(app, &ch);
+        log_info(app->log, "admin: throttle limit=%u window=%g every=%u status=%d%s%s%s",
                  ch.settings.limit, ch.settings.window, ch.settings.every, ch.status,
                  ch.force ? " force" : "", ch.lift ? " lift" : "", ch.reset ? " reset" : "");
-        admin_reply(out, 200, throttle_state(srv, c->fs));
+        admin_reply(out, 200, throttle_state(app, c->fs));
     }
     buf_free(&why);
     json_decref(body);

@@ -9,12 +9,11 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
-#include "journal.h"
+#include "app.h"
 #include "metrics.h"
 #include "router.h"
 #include "server.h"
@@ -35,8 +34,6 @@
 /* Reads per event before yielding to other connections. */
 #define READS_PER_EVENT 32
 #define LINGER_SECONDS 2.0
-/* Bytes of a request target a log line shows. */
-#define LOG_URL_MAX 64
 
 enum conn_state { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER };
 enum timer_kind { T_NONE, T_HANDSHAKE, T_REQUEST, T_IDLE, T_LINGER };
@@ -123,7 +120,7 @@ conn_destroy(struct conn *c)
     srv->open_conns--;
     w->out_queued -= c->out_counted;
     w->admin_waiters -= c->admin_waiting;
-    metrics_connection(srv->metrics, -1);
+    metrics_connection(srv->app.metrics, -1);
     if (c->tr.ops)
         c->tr.ops->free(c->tr.impl);
     event_free(c->ev_read);
@@ -338,48 +335,6 @@ elapsed_us(const struct timespec *t0)
 }
 
 static void
-log_request(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
-{
-    enum log_level level = r->quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
-    if (level > c->srv->log.level)
-        return; /* nothing to format */
-    char token[24], url[LOG_URL_MAX * LOG_ESCAPE_GROWTH + 4];
-    zapi_token_short(r->res.token, token, sizeof(token));
-    /* The target comes from the network: escaped, it cannot fake fields or make the log binary. */
-    log_escape(req->url.data ? req->url.data : "", req->url.len, LOG_URL_MAX, url, sizeof(url));
-    log_msg(&c->srv->log, level,
-            "request peer=%s http=\"%s %s\" method=%s token=%s status=%d "
-            "error=%d methodError=%d us=%ld",
-            c->peer, http_method_str(req->method), url, r->res.method[0] ? r->res.method : "-",
-            token, r->res.status, r->res.zapi_error, r->res.method_error, us);
-}
-
-static void
-record(struct conn *c, const struct http_request *req, const struct route_result *r, long us)
-{
-    metrics_request(c->srv->metrics, r->res.method[0] ? r->res.method : "-", r->res.status,
-                    r->res.zapi_error, r->res.method_error, us);
-    if (!r->zapi)
-        return;
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    struct journal_entry e = {
-        .time = (double)now.tv_sec + (double)now.tv_usec / 1e6,
-        .peer = c->peer,
-        .method = r->res.method[0] ? r->res.method : "-",
-        .status = r->res.status,
-        .zapi_error = r->res.zapi_error,
-        .method_error = r->res.method_error,
-        .latency_us = us,
-        .request = req->body.data ? req->body.data : "",
-        .request_len = req->body.len,
-        .response = r->res.body.data ? r->res.body.data : "",
-        .response_len = r->res.body.len,
-    };
-    journal_record(c->srv->journal, r->res.client[0] ? r->res.client : JOURNAL_ANONYMOUS, &e);
-}
-
-static void
 respond(struct conn *c)
 {
     struct timespec t0;
@@ -387,15 +342,14 @@ respond(struct conn *c)
     const struct http_request *req = &c->http.req;
     struct route_result r = {.content_type = NULL};
     zapi_result_init(&r.res);
-    router_handle(c->srv, req, c->loopback, &r);
+    app_handle(&c->srv->app, req, c->loopback, &r);
     if (r.res.status >= 500 && r.res.body.len == 0)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
     /* The server's flag, not only the worker's: the worker hears of the drain a moment later. */
     int keep = req->keep_alive && !c->w->draining && !c->srv->draining;
     write_response(c, &r, keep, req->method == HTTP_HEAD);
     long us = elapsed_us(&t0);
-    log_request(c, req, &r, us);
-    record(c, req, &r, us);
+    app_record(&c->srv->app, c->peer, req, &r, us);
     zapi_result_free(&r.res);
     if (!keep)
         c->close_after_write = 1;
@@ -405,25 +359,11 @@ respond(struct conn *c)
 static void
 respond_error(struct conn *c, int status, const char *reason)
 {
-    struct fixture_set *fs = server_fixtures(c->srv);
-    struct zapi_env env = {.fixtures = fs, .now = time(NULL)};
-    struct route_result r = {.content_type = "application/xml; charset=utf-8"};
+    struct route_result r = {.content_type = NULL};
     zapi_result_init(&r.res);
-    char msg[256];
-    snprintf(msg, sizeof(msg), "HTTP %d %s: %s", status, http_status_text(status), reason);
-    zapi_http_error(&env, status, msg, FORMAT_XML, &r.res);
+    app_refuse(&c->srv->app, c->peer, status, reason, &r);
     write_response(c, &r, 0, 0);
-    char why[sizeof(msg) * LOG_ESCAPE_GROWTH + 4];
-    log_escape(reason, strlen(reason), sizeof(msg), why, sizeof(why));
-    log_warn(&c->srv->log, "refused peer=%s status=%d reason=\"%s\"", c->peer, status, why);
-    metrics_request(c->srv->metrics, "-", status, r.res.zapi_error, r.res.method_error, 0);
-    metrics_refused(c->srv->metrics, status == 408   ? "request_timeout"
-                                     : status == 413 ? "body_too_large"
-                                     : status == 414 ? "url_too_long"
-                                     : status == 431 ? "headers_too_large"
-                                                     : "bad_request");
     zapi_result_free(&r.res);
-    fixtures_release(fs);
     c->close_after_write = 1;
 }
 
@@ -566,14 +506,14 @@ do_handshake(struct conn *c)
     if (rc < 0) {
         log_info(&c->srv->log, "conn %s: TLS handshake failed: %s", c->peer,
                  c->tr.ops->error(c->tr.impl));
-        metrics_handshake(c->srv->metrics, 0, 0);
+        metrics_handshake(c->srv->app.metrics, 0, 0);
         /* The alert mbedTLS queued is worth sending; then close. */
         c->close_after_write = 1;
         begin_close(c);
         return;
     }
     if (rc == 1) {
-        metrics_handshake(c->srv->metrics, 1, c->tr.ops->resumed(c->tr.impl));
+        metrics_handshake(c->srv->app.metrics, 1, c->tr.ops->resumed(c->tr.impl));
         c->state = CS_OPEN;
         set_timer(c, T_IDLE, c->srv->cfg->idle_timeout);
     }
@@ -636,8 +576,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     switch (c->timer) {
     case T_HANDSHAKE:
         log_info(&c->srv->log, "conn %s: TLS handshake timed out", c->peer);
-        metrics_handshake(c->srv->metrics, 0, 0);
-        metrics_refused(c->srv->metrics, "handshake_timeout");
+        metrics_handshake(c->srv->app.metrics, 0, 0);
+        metrics_refused(c->srv->app.metrics, "handshake_timeout");
         c->dead = 1;
         break;
     case T_REQUEST:
@@ -712,7 +652,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     conn_format_peer(sa, peer, sizeof(peer));
     if (w->draining) {
         log_warn(&srv->log, "conn %s: refused: shutting down", peer);
-        metrics_refused(srv->metrics, "shutting_down");
+        metrics_refused(srv->app.metrics, "shutting_down");
         srv->open_conns--;
         close(fd);
         return -1;
@@ -734,7 +674,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
         w->conns->prev = c;
     w->conns = c;
     w->open_conns++; /* srv->open_conns was counted by the acceptor */
-    metrics_connection(srv->metrics, 1);
+    metrics_connection(srv->app.metrics, 1);
     evutil_make_socket_nonblocking(fd);
     /* Small records and answers must leave at once, not wait for Nagle. */
     int one = 1;

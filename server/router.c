@@ -5,9 +5,10 @@
 #include <time.h>
 
 #include "admin.h"
+#include "app.h"
 #include "barcode.h"
 #include "metrics.h"
-#include "server.h"
+#include "store.h"
 #include "throttle.h"
 
 int
@@ -31,13 +32,13 @@ static const char *const rule_names[] = {"none", "limit", "every", "forced"};
 static void
 check_throttle(void *ctx, const struct partner *p, struct zapi_throttle_verdict *v)
 {
-    struct server *srv = ctx;
+    struct app *app = ctx;
     struct throttle_decision d;
-    throttle_check(srv->throttle, p->token, p->throttle_limit, p->throttle_window, admin_clock(),
-                   &d);
+    throttle_check(app->throttle, p->token, p->throttle_limit, p->throttle_window,
+                   app_monotonic(app), &d);
     v->throttled = d.throttled;
     if (d.throttled)
-        metrics_throttled(srv->metrics, rule_names[d.rule]);
+        metrics_throttled(app->metrics, rule_names[d.rule]);
     v->wait = d.wait;
     v->rule = rule_names[d.rule];
 }
@@ -50,7 +51,7 @@ reference_match(const struct store_booking *b, void *ctx)
 
 /* GET /barcodes/REFERENCE.png: the barcode zapiGenerateBarCodeImage links to. */
 static void
-serve_barcode(struct server *srv, const char *name, const struct zapi_env *env,
+serve_barcode(struct app *app, const char *name, const struct zapi_env *env,
               struct route_result *out)
 {
     char ref[STORE_REFERENCE_TEXT];
@@ -65,7 +66,7 @@ serve_barcode(struct server *srv, const char *name, const struct zapi_env *env,
     }
     memcpy(ref, name, n - 4);
     ref[n - 4] = '\0';
-    if (store_booking_find(srv->store, reference_match, ref, &b, 1) == 0) {
+    if (store_booking_find(app->store, reference_match, ref, &b, 1) == 0) {
         zapi_http_error(env, 404, "No booking has that reference", FORMAT_XML, &out->res);
         return;
     }
@@ -80,32 +81,32 @@ serve_barcode(struct server *srv, const char *name, const struct zapi_env *env,
 }
 
 void
-router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
+router_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
               struct route_result *out)
 {
-    struct fixture_set *fs = server_fixtures(srv);
+    struct fixture_set *fs = app_fixtures(app);
     struct zapi_env env = {
         .fixtures = fs,
-        .error_status = srv->cfg->error_status,
-        .throttle_status = srv->throttle_status,
-        .now = time(NULL),
+        .error_status = app->cfg->error_status,
+        .throttle_status = app->throttle_status,
+        .now = (time_t)app_wall(app),
         .throttle = check_throttle,
-        .throttle_ctx = srv,
-        .store = srv->store,
-        .base_url = srv->public_url,
+        .throttle_ctx = app,
+        .store = app->store,
+        .base_url = app->public_url,
     };
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
     const char *p = path.data ? path.data : "";
     if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
-        admin_handle(srv, req, p, peer_is_loopback, out);
+        admin_handle(app, req, p, peer_is_loopback, out);
         buf_free(&path);
         fixtures_release(fs);
         return;
     }
     if (strncmp(p, BARCODE_PREFIX, strlen(BARCODE_PREFIX)) == 0 &&
         (req->method == HTTP_GET || req->method == HTTP_HEAD)) {
-        serve_barcode(srv, p + strlen(BARCODE_PREFIX), &env, out);
+        serve_barcode(app, p + strlen(BARCODE_PREFIX), &env, out);
         buf_free(&path);
         fixtures_release(fs);
         return;

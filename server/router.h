@@ -6,7 +6,7 @@
 #include "http.h"
 #include "zapi.h"
 
-struct server;
+struct app;
 
 struct route_result {
     struct zapi_result res;
@@ -24,8 +24,8 @@ int router_is_zapi_path(const char *path);
 /* The format of a refusal without a ZAPI body to read: JSON when Accept says so or the body
  * looks like JSON, else XML. */
 enum body_format router_wanted_format(const struct http_request *req);
-/* peer_is_loopback gates the admin API. */
-void router_handle(struct server *srv, const struct http_request *req, int peer_is_loopback,
+/* Called by app_handle (app.h), which says what it needs. */
+void router_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
                    struct route_result *out);
 
 #endif

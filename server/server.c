@@ -7,21 +7,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "certgen.h"
 #include "conn.h"
-#include "contacts.h"
-#include "journal.h"
-#include "methods.h"
 #include "metrics.h"
-#include "throttle.h"
 #include "watch.h"
 #include "worker.h"
-#include "admin.h"
 #include "zapi.h"
 
 /* How long SIGTERM waits for answers in flight before closing what is left. */
@@ -44,7 +38,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
         conn_format_peer(sa, peer, sizeof(peer));
         log_warn(&srv->log, "conn %s: refused: %s", peer,
                  srv->draining ? "shutting down" : "--max-connections reached");
-        metrics_refused(srv->metrics, srv->draining ? "shutting_down" : "max_connections");
+        metrics_refused(srv->app.metrics, srv->draining ? "shutting_down" : "max_connections");
         close(fd);
         return;
     }
@@ -54,7 +48,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
     if (worker_hand_off(w, fd, sa, (socklen_t)salen) < 0) {
         srv->open_conns--;
         log_warn(&srv->log, "worker %u is too far behind: connection refused", w->id);
-        metrics_refused(srv->metrics, "max_connections");
+        metrics_refused(srv->app.metrics, "max_connections");
     }
 }
 
@@ -233,9 +227,7 @@ bind_all(struct server *srv, struct buf *err)
         log_info(&srv->log, "listening on %s (port %d, %s)", srv->cfg->listen[i], port,
                  srv->tls ? "https" : "http");
         buf_printf(&ports, "%d\n", port);
-        if (!srv->public_url[0])
-            snprintf(srv->public_url, sizeof(srv->public_url), "%s://localhost:%d",
-                     srv->tls ? "https" : "http", port);
+        app_set_default_url(&srv->app, srv->tls != NULL, port);
     }
     if (srv->cfg->port_file) {
         FILE *f = fopen(srv->cfg->port_file, "w");
@@ -322,72 +314,30 @@ on_worker_done(evutil_socket_t fd, short what, void *arg)
         event_base_loopexit(srv->base, NULL);
 }
 
-struct fixture_set *
-server_fixtures(struct server *srv)
+static unsigned long
+open_connections(void *ctx)
 {
-    pthread_mutex_lock(&srv->fixtures_lock);
-    struct fixture_set *fs = fixtures_retain(srv->fixtures);
-    pthread_mutex_unlock(&srv->fixtures_lock);
-    return fs;
-}
-
-static void
-log_fixtures(struct server *srv, const char *what, const struct fixture_set *fs)
-{
-    log_info(&srv->log, "fixtures %s %s: %zu methods, %zu partners, %zu agents", what, fs->dir,
-             fs->nmethods, registry_partner_count(fs->registry),
-             registry_agent_count(fs->registry));
-}
-
-/* The fixtures on disk plus the partners created at run time. */
-static int
-load_set(struct server *srv, struct fixture_set **out, struct buf *err)
-{
-    if (zapi_load_fixtures(srv->cfg->fixtures_dir, out, err) < 0)
-        return -1;
-    if (contacts_merge(srv->contacts, (*out)->registry, err) < 0) {
-        fixtures_release(*out);
-        *out = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-int
-server_reload(struct server *srv, const char *why, struct buf *err)
-{
-    struct fixture_set *fs;
-    if (load_set(srv, &fs, err) < 0) {
-        metrics_reload(srv->metrics, 0);
-        log_error(&srv->log, "reload (%s) refused, still serving the previous fixtures: %s", why,
-                  err->data);
-        return -1;
-    }
-    pthread_mutex_lock(&srv->fixtures_lock);
-    struct fixture_set *old = srv->fixtures;
-    srv->fixtures = fs;
-    pthread_mutex_unlock(&srv->fixtures_lock);
-    fixtures_release(old);
-    metrics_reload(srv->metrics, 1);
-    log_fixtures(srv, why, fs);
-    return 0;
+    struct server *srv = ctx;
+    return srv->open_conns;
 }
 
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+    struct server *srv = arg;
     struct buf err = BUF_INIT;
     (void)sig;
     (void)what;
-    server_reload(arg, "reloaded on SIGHUP", &err);
+    app_reload(&srv->app, "reloaded on SIGHUP", &err);
     buf_free(&err);
 }
 
 static void
 on_watch(void *arg)
 {
+    struct server *srv = arg;
     struct buf err = BUF_INIT;
-    server_reload(arg, "reloaded after a change", &err);
+    app_reload(&srv->app, "reloaded after a change", &err);
     buf_free(&err);
 }
 
@@ -451,44 +401,14 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     struct http_limits limits = HTTP_LIMITS_DEFAULT;
     limits.max_body = cfg->max_body;
     srv->limits = limits;
-    srv->started_at = time(NULL);
-    srv->started_mono = admin_clock();
-    pthread_mutex_init(&srv->fixtures_lock, NULL);
     fit_open_files_limit(srv);
-    srv->contacts = contacts_open(cfg->state_dir, err);
-    if (!srv->contacts || load_set(srv, &srv->fixtures, err) < 0)
+    srv->app_ready = 1;
+    if (app_init(&srv->app, cfg, &srv->log, &app_system_clock, err) < 0)
         return -1;
-    log_fixtures(srv, "loaded", srv->fixtures);
+    srv->app.shell.open_connections = open_connections;
+    srv->app.shell.ctx = srv;
     if (!cfg->no_tls && setup_tls(srv, err) < 0)
         return -1;
-    struct throttle_settings ts = {cfg->throttle_limit, cfg->throttle_window, cfg->throttle_every};
-    srv->throttle = throttle_new(&ts, THROTTLE_DEFAULT_MAX_KEYS);
-    if (!srv->throttle) {
-        buf_printf(err, "--throttle-limit %u / --throttle-window %g: not a valid throttle",
-                   cfg->throttle_limit, cfg->throttle_window);
-        return -1;
-    }
-    srv->throttle_status = cfg->throttle_status;
-    srv->journal = journal_new(cfg->journal_size, cfg->journal_max_body, 4096);
-    srv->metrics = metrics_new(1024);
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    srv->store = store_new(seed);
-    if (!srv->journal || !srv->metrics || !srv->store) {
-        buf_printf(err, "out of memory creating the journal, metrics and store");
-        return -1;
-    }
-    struct store_limits sl = {cfg->max_carts, cfg->max_bookings, cfg->cart_ttl_s};
-    store_set_limits(srv->store, &sl);
-    if (cfg->public_url)
-        snprintf(srv->public_url, sizeof(srv->public_url), "%s", cfg->public_url);
-    int seeded = bookings_seed(srv->fixtures->catalogue, srv->store, time(NULL));
-    log_info(&srv->log, "state: %d starting booking%s from the catalogue", seeded,
-             seeded == 1 ? "" : "s");
-    if (ts.limit || ts.every)
-        log_info(&srv->log, "throttle: %u requests per %g s per client, every %u -> HTTP %d",
-                 ts.limit, ts.window, ts.every, srv->throttle_status);
     srv->base = event_base_new();
     if (!srv->base || event_base_priority_init(srv->base, SERVER_PRIORITIES) < 0) {
         buf_printf(err, "cannot create the event loop");
@@ -513,7 +433,8 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     }
     if (start_workers_loop(srv, err) < 0 || bind_all(srv, err) < 0)
         return -1;
-    log_info(&srv->log, "ready in %.1f ms", (admin_clock() - srv->started_mono) * 1000);
+    log_info(&srv->log, "ready in %.1f ms",
+             (app_monotonic(&srv->app) - srv->app.started_mono) * 1000);
     return 0;
 }
 
@@ -563,13 +484,7 @@ server_free(struct server *srv)
     if (srv->base)
         event_base_free(srv->base);
     tls_server_free(srv->tls);
-    throttle_free(srv->throttle);
-    journal_free(srv->journal);
-    store_free(srv->store);
-    metrics_free(srv->metrics);
-    fixtures_release(srv->fixtures);
-    contacts_free(srv->contacts);
-    if (srv->started_at)
-        pthread_mutex_destroy(&srv->fixtures_lock);
+    if (srv->app_ready)
+        app_free(&srv->app);
     memset(srv, 0, sizeof(*srv));
 }

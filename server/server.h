@@ -1,5 +1,5 @@
-/* server: the explicit server context (settings, logger, the main event loop with the listeners
- * and signals, TLS, the current fixture set, the workers) and its life cycle. The main thread
+/* server: the network shell around the application (app.h): settings, logger, the main event
+ * loop with the listeners and signals, TLS, the workers, and their life cycle. The main thread
  * accepts connections and hands them to the workers (worker.h) in turn. Nothing in the program is
  * global; everything hangs off here. */
 #ifndef ZAPI_SERVER_H
@@ -10,12 +10,11 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "app.h"
 #include "buf.h"
 #include "config.h"
-#include "fixtures.h"
 #include "http.h"
 #include "log.h"
-#include "store.h"
 #include "tls.h"
 
 struct worker;
@@ -30,17 +29,9 @@ struct server {
     const struct config *cfg;
     struct logger log;
     struct event_base *base;
-    pthread_mutex_t fixtures_lock; /* guards the swap of fixtures on reload */
-    struct fixture_set *fixtures;  /* the set new requests use: take it with server_fixtures() */
-    struct watch *watch;           /* --watch */
-    struct tls_server *tls;        /* NULL with --no-tls */
-    struct throttle *throttle;     /* per-client limits; settings changeable at run time */
-    struct journal *journal;       /* the last requests of each client */
-    struct metrics *metrics;
-    struct store *store;         /* booking state: carts, bookings, inventory; survives reloads */
-    char public_url[256];        /* base of the links the mock hands out (barcodes) */
-    struct contacts *contacts;   /* partners created at run time, merged into every fixture set */
-    _Atomic int throttle_status; /* HTTP status of throttled answers; the admin API changes it */
+    struct app app;         /* what answers requests; the shell only calls it */
+    struct watch *watch;    /* --watch */
+    struct tls_server *tls; /* NULL with --no-tls */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     struct event *sig_int;
@@ -59,8 +50,7 @@ struct server {
     _Atomic int accept_paused;  /* listeners off: descriptors ran out (see server_conn_closed) */
     struct event *accept_retry; /* resumes accepting when no connection closes for a while */
     _Atomic int draining;       /* set by the main thread on SIGTERM, read by the workers */
-    time_t started_at;
-    double started_mono;
+    int app_ready;
 };
 
 /* Loads fixtures, certificates (generating them when missing) and binds every listen address.
@@ -69,12 +59,6 @@ int server_init(struct server *srv, const struct config *cfg, FILE *log_out, str
 /* Starts the workers and runs the main loop until SIGINT or SIGTERM has drained them. */
 int server_run(struct server *srv);
 void server_free(struct server *srv);
-/* Re-reads the fixtures, merges the runtime partners (contacts) and swaps the set in atomically
- * (also after a partner is created or revoked); a broken set is refused (reason in err)
- * and the old one stays. Requests holding the old set finish on it. */
-int server_reload(struct server *srv, const char *why, struct buf *err);
-/* The current fixture set, with a reference the caller releases (fixtures_release). */
-struct fixture_set *server_fixtures(struct server *srv);
 /* From any thread, when a connection closed and freed its descriptor: accepting resumes if it was
  * paused because descriptors ran out. */
 void server_conn_closed(struct server *srv);
