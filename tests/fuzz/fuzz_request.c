@@ -1,21 +1,52 @@
-/* Fuzz target: raw bytes of a connection to responses, without sockets. The input goes through
- * the HTTP parser (http_in_*) in two feeds, split at a point chosen by the first byte; each
- * complete request is answered the way the router does (zapi_handle for the body, and
- * zapi_http_error for a wrong path or method), and a parse error the way the connection does
- * (zapi_http_error with the parser's status). Every answer is checked: status 200-599, a body that
- * is well-formed XML or valid JSON. The fixtures are the repository's, loaded once, with a fresh
- * store per input so that catalogue methods and logins reach their handlers; the throttle
- * refuses every third validated request. */
+/* Fuzz target: raw bytes of a connection to responses, through the real application and without
+ * sockets. The input goes through the HTTP parser (http_in_*) in two feeds, split at a point
+ * chosen by the first byte; each complete request is answered by app_handle() exactly as a worker
+ * does (the router: ZAPI, the admin API and console, barcodes, 404/405), then recorded
+ * (app_record: log, metrics, journal); a parse error is refused by app_refuse(). Every answer is
+ * checked: a status from 200 to 599; a ZAPI answer well-formed XML or valid JSON with the status
+ * its error code calls for; an admin answer valid JSON when it says JSON. The app is the
+ * repository's fixtures on a fixed clock. Each input starts from a fresh store (cart ids from a
+ * fixed seed, so the pipelined booking seed reaches payment), an empty journal and the throttle
+ * as configured, so inputs replay alike. Byte 0 also picks the error statuses, whether the peer
+ * is loopback (admin API open) and whether every third request is throttled. FUZZ_TRACE=1
+ * prints a line per answer. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "app.h"
+#include "admin.h"
 #include "fuzz_common.h"
 #include "http.h"
+#include "journal.h"
+#include "methods.h"
 #include "router.h"
+#include "store.h"
+#include "throttle.h"
 
-static struct fixture_set *fixtures;
+#define FUZZ_THROTTLE_EVERY 3
+
+static struct config cfg;
+static struct logger quiet;
+static struct app app;
+static struct throttle_settings throttle_base;
+static int trace; /* FUZZ_TRACE=1: a line per answer on stderr */
+
+static double
+fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return (double)FUZZ_NOW;
+}
+
+static const char *
+no_env(const char *name)
+{
+    (void)name;
+    return NULL;
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -23,13 +54,55 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fuzz_global_init();
+    char every[16];
+    snprintf(every, sizeof(every), "%d", FUZZ_THROTTLE_EVERY);
+    char *args[] = {"zapi-mock",        "--fixtures", (char *)fuzz_fixtures_dir(),
+                    "--throttle-every", every,        NULL};
     struct buf err = BUF_INIT;
-    if (zapi_load_fixtures(fuzz_fixtures_dir(), &fixtures, &err) < 0) {
-        fprintf(stderr, "fuzz_request: cannot load %s: %s\n", fuzz_fixtures_dir(), err.data);
+    if (config_parse(&cfg, 3, args, no_env, &err) < 0) {
+        fprintf(stderr, "fuzz_request: config: %s\n", err.data);
         abort();
     }
+    free(cfg.state_dir);
+    cfg.state_dir = NULL; /* partners created through the admin API stay in memory */
+    quiet.level = LOG_LEVEL_ERROR;
+    quiet.out = fopen("/dev/null", "w");
+    struct app_clock clock = {fixed_clock, fixed_clock, NULL};
+    if (!quiet.out || app_init(&app, &cfg, &quiet, &clock, &err) < 0) {
+        fprintf(stderr, "fuzz_request: cannot build the app on %s: %s\n", fuzz_fixtures_dir(),
+                err.data ? err.data : "no /dev/null");
+        abort();
+    }
+    app_set_default_url(&app, 1, 8443);
+    throttle_settings_get(app.throttle, &throttle_base);
+    trace = getenv("FUZZ_TRACE") && strcmp(getenv("FUZZ_TRACE"), "1") == 0;
     buf_free(&err);
     return 0;
+}
+
+/* What one input starts from: nothing left over from the inputs before it. */
+static void
+fresh_state(uint8_t options)
+{
+    store_free(app.store);
+    app.store = store_new(1);
+    FUZZ_ASSERT(app.store != NULL, "store_new failed");
+    struct store_limits sl = {cfg.max_carts, cfg.max_bookings, cfg.cart_ttl_s};
+    store_set_limits(app.store, &sl);
+    struct fixture_set *fs = app_fixtures(&app);
+    bookings_seed(fs->catalogue, app.store, FUZZ_NOW);
+    fixtures_release(fs);
+    /* Every third request throttled, when the first byte says so: the others reach the end of
+     * a pipelined booking. */
+    struct throttle_settings ts = throttle_base;
+    ts.every = options & 8 ? FUZZ_THROTTLE_EVERY : 0;
+    throttle_configure(app.throttle, &ts);
+    throttle_lift(app.throttle, NULL);
+    throttle_reset(app.throttle);
+    journal_clear(app.journal, NULL);
+    /* The odd/even first byte also picks the server's error statuses (options). */
+    cfg.error_status = options & 1 ? 400 : 0;
+    app.throttle_status = options & 2 ? 429 : 503;
 }
 
 static void
@@ -48,10 +121,10 @@ check_request(const struct http_in *in)
                 "body not NUL-terminated");
 }
 
-/* The repository's fixtures carry no status="": the status follows from the ZAPI error alone
- * (struct zapi_env), and only error 2 (throttled) has a Retry-After. */
+/* The repository's fixtures carry no status="": the status follows from the ZAPI error alone,
+ * and only error 2 (throttled) has a Retry-After. */
 static void
-check_codes(const char *what, const struct zapi_env *env, const struct zapi_result *r)
+check_codes(const char *what, const struct zapi_result *r)
 {
     int want;
     switch (r->zapi_error) {
@@ -60,10 +133,10 @@ check_codes(const char *what, const struct zapi_env *env, const struct zapi_resu
         break;
     case 1:
     case 3:
-        want = env->error_status ? env->error_status : 200;
+        want = cfg.error_status ? cfg.error_status : 200;
         break;
     case 2:
-        want = env->throttle_status ? env->throttle_status : 503;
+        want = app.throttle_status;
         break;
     default:
         fuzz_fail(__FILE__, __LINE__, "%s: ZAPI error %d", what, r->zapi_error);
@@ -75,81 +148,93 @@ check_codes(const char *what, const struct zapi_env *env, const struct zapi_resu
 }
 
 static void
-answer(const struct zapi_env *env, const struct http_request *req)
+check_admin(const struct route_result *out)
 {
-    const char *body = req->body.data ? req->body.data : "";
-    struct zapi_result r;
+    const struct zapi_result *r = &out->res;
+    FUZZ_ASSERT(r->status >= 200 && r->status <= 599, "admin answered HTTP %d", r->status);
+    FUZZ_ASSERT(out->content_type != NULL, "admin answer without a Content-Type");
+    if (strncmp(out->content_type, "application/json", 16) != 0)
+        return;
+    json_error_t jerr;
+    json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
+    FUZZ_ASSERT(json_is_object(j), "admin answer %d is not a JSON object: %s", r->status,
+                jerr.text);
+    json_decref(j);
+}
 
-    /* The body as sent, with the request's Content-Type. */
-    const struct zapi_throttle_verdict *last;
-    unsigned calls = fuzz_throttle_calls(&last);
-    zapi_result_init(&r);
-    zapi_handle(env, req->content_type.data, body, req->body.len, &r);
-    fuzz_check_result("zapi_handle", &r);
-    fuzz_check_throttle("zapi_handle", &r, calls);
-    check_codes("zapi_handle", env, &r);
-    enum body_format first = r.format;
-    zapi_result_free(&r);
-
-    /* The same body declared as JSON, so both answer formats see every body. */
-    if (first == FORMAT_XML) {
-        calls = fuzz_throttle_calls(&last);
-        zapi_result_init(&r);
-        zapi_handle(env, "application/json", body, req->body.len, &r);
-        FUZZ_ASSERT(r.format == FORMAT_JSON, "JSON Content-Type answered in XML");
-        fuzz_check_result("zapi_handle(json)", &r);
-        fuzz_check_throttle("zapi_handle(json)", &r, calls);
-        check_codes("zapi_handle(json)", env, &r);
-        zapi_result_free(&r);
-    }
-
-    /* What the router answers for anything but a POST to the ZAPI path. */
+/* Answers req through the app as a worker does; returns the path's kind for the caller. */
+static void
+handle(const struct http_request *req, int loopback, const char *what)
+{
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
     const char *p = path.data ? path.data : "";
     FUZZ_ASSERT(path.len <= req->url.len, "path longer than the URL");
-    if (!(router_is_zapi_path(p) && req->method == HTTP_POST)) {
-        char msg[160];
-        int status;
-        if (router_is_zapi_path(p)) {
-            status = 405;
-            snprintf(msg, sizeof(msg),
-                     "HTTP method %s is not allowed on %.64s: POST a ZAPI request",
-                     http_method_str(req->method), p);
-        } else {
-            status = 404;
-            snprintf(msg, sizeof(msg), "No ZAPI endpoint at %.64s: POST requests to /zapi/", p);
-        }
-        zapi_result_init(&r);
-        zapi_http_error(env, status, msg, router_wanted_format(req), &r);
-        FUZZ_ASSERT(r.status == status, "zapi_http_error(%d) answered %d", status, r.status);
-        fuzz_check_result("zapi_http_error(route)", &r);
-        zapi_result_free(&r);
+    struct route_result out = {.content_type = NULL};
+    zapi_result_init(&out.res);
+    app_handle(&app, req, loopback, &out);
+    if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
+        check_admin(&out);
+    } else if (strncmp(p, BARCODE_PREFIX, strlen(BARCODE_PREFIX)) == 0 &&
+               (req->method == HTTP_GET || req->method == HTTP_HEAD)) {
+        FUZZ_ASSERT(out.res.status == 200 || out.res.status == 404, "barcode answered HTTP %d",
+                    out.res.status);
+        if (out.res.status == 404)
+            fuzz_check_result("barcode", &out.res);
+    } else if (router_is_zapi_path(p) && req->method == HTTP_POST) {
+        FUZZ_ASSERT(out.zapi, "%s: a ZAPI exchange not marked for the journal", what);
+        fuzz_check_result(what, &out.res);
+        check_codes(what, &out.res);
+    } else {
+        int want = router_is_zapi_path(p) ? 405 : 404;
+        FUZZ_ASSERT(out.res.status == want, "%s %s answered %d, not %d",
+                    http_method_str(req->method), p, out.res.status, want);
+        fuzz_check_result("route", &out.res);
     }
+    if (trace)
+        fprintf(stderr, "fuzz_request: %s %.80s -> %d %s\n", http_method_str(req->method), p,
+                out.res.status, out.res.method[0] ? out.res.method : "-");
+    app_record(&app, "fuzz", req, &out, 1);
+    zapi_result_free(&out.res);
     buf_free(&path);
+}
+
+static void
+answer(const struct http_request *req, int loopback)
+{
+    handle(req, loopback, "app_handle");
+    struct buf path = BUF_INIT;
+    http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);
+    int zapi = req->method == HTTP_POST && router_is_zapi_path(path.data ? path.data : "");
+    buf_free(&path);
+    if (!zapi)
+        return;
+    /* The same ZAPI request declared as JSON, so both answer formats see every body. */
+    struct http_request as_json = *req;
+    static char json_type[] = "application/json";
+    as_json.content_type.data = json_type;
+    as_json.content_type.len = sizeof(json_type) - 1;
+    handle(&as_json, loopback, "app_handle(json)");
 }
 
 /* As the connection: a request that breaks the parser or a limit gets a ZAPI error, then close. */
 static void
-refuse(const struct zapi_env *env, const struct http_in *in)
+refuse(const struct http_in *in)
 {
     int status = in->error_status;
     FUZZ_ASSERT(status >= 400 && status <= 599, "parser error status %d", status);
     FUZZ_ASSERT(in->error_reason[0], "parser error %d without a reason", status);
-    char msg[256];
-    snprintf(msg, sizeof(msg), "HTTP %d %s: %s", status, http_status_text(status),
-             in->error_reason);
-    struct zapi_result r;
-    zapi_result_init(&r);
-    zapi_http_error(env, status, msg, FORMAT_XML, &r);
-    FUZZ_ASSERT(r.status == status, "zapi_http_error(%d) answered %d", status, r.status);
-    fuzz_check_result("zapi_http_error(parser)", &r);
-    zapi_result_free(&r);
+    struct route_result out = {.content_type = NULL};
+    zapi_result_init(&out.res);
+    app_refuse(&app, "fuzz", status, in->error_reason, &out);
+    FUZZ_ASSERT(out.res.status == status, "app_refuse(%d) answered %d", status, out.res.status);
+    fuzz_check_result("app_refuse", &out.res);
+    zapi_result_free(&out.res);
 }
 
 /* Feeds one read's worth of bytes. Returns 0, or -1 once the connection is to be closed. */
 static int
-feed(const struct zapi_env *env, struct http_in *in, const char *data, size_t len)
+feed(struct http_in *in, int loopback, const char *data, size_t len)
 {
     size_t off = 0;
     int idle_rounds = 0;
@@ -164,7 +249,7 @@ feed(const struct zapi_env *env, struct http_in *in, const char *data, size_t le
         switch (res) {
         case HTTP_IN_REQUEST:
             check_request(in);
-            answer(env, &in->req);
+            answer(&in->req, loopback);
             http_in_next(in);
             FUZZ_ASSERT(in->req.body.len == 0 && in->req.url.len == 0,
                         "http_in_next kept the last request");
@@ -173,7 +258,7 @@ feed(const struct zapi_env *env, struct http_in *in, const char *data, size_t le
             /* The connection would queue "100 Continue" here and read on. */
             break;
         case HTTP_IN_ERROR:
-            refuse(env, in);
+            refuse(in);
             return -1;
         case HTTP_IN_MORE:
             FUZZ_ASSERT(off == len, "HTTP_IN_MORE with %zu bytes left", len - off);
@@ -193,33 +278,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *bytes = (const char *)data + 1;
     size_t len = size - 1;
     size_t split = len * data[0] / 255;
-
-    /* A fresh store per input, so the catalogue methods and logins run their handlers and
-     * nothing carries over from one input to the next. */
-    struct store *store = store_new(1);
-    FUZZ_ASSERT(store != NULL, "store_new failed");
-    struct zapi_env env = {
-        .store = store,
-        .fixtures = fixtures,
-        .now = FUZZ_NOW,
-        .throttle = fuzz_throttle,
-        /* The odd/even split byte also picks the server's error statuses (options). */
-        .error_status = data[0] & 1 ? 400 : 0,
-        .throttle_status = data[0] & 2 ? 429 : 0,
-    };
-    fuzz_throttle_reset();
+    int loopback = (data[0] & 4) != 0;
+    fresh_state(data[0]);
     struct http_limits limits = HTTP_LIMITS_DEFAULT;
     struct http_in in;
     http_in_init(&in, &limits);
-    if (feed(&env, &in, bytes, split) == 0 && feed(&env, &in, bytes + split, len - split) == 0) {
+    if (feed(&in, loopback, bytes, split) == 0 &&
+        feed(&in, loopback, bytes + split, len - split) == 0) {
         int idle = http_in_idle(&in);
         int rc = http_in_eof(&in);
         FUZZ_ASSERT(rc == (idle ? 0 : -1), "http_in_eof %d on a%s connection", rc,
                     idle ? "n idle" : " busy");
         if (rc < 0)
-            refuse(&env, &in);
+            refuse(&in);
     }
     http_in_free(&in);
-    store_free(store);
     return 0;
 }

@@ -525,6 +525,40 @@ HTTP = {
 
 SPLITS = [0x80, 0x00, 0xff, 0x10, 0x40, 0xc0, 0x03]
 
+def admin(method, path, body=b"", extra=""):
+    return (("%s %s HTTP/1.1\r\nHost: localhost:8443\r\n%sContent-Type: application/json\r\n"
+             "Content-Length: %d\r\n\r\n") % (method, path, extra, len(body))).encode() + body
+
+
+# The admin API, the console and barcodes: first bytes with bit 2 set make the peer loopback.
+ADMIN = {
+    "admin-health": admin("GET", "/__admin/health"),
+    "admin-metrics-head": admin("HEAD", "/__admin/metrics"),
+    "admin-console": admin("GET", "/__admin/") + admin("GET", "/__admin/console/app.js"),
+    "admin-throttle-force": (admin("POST", "/__admin/throttle",
+                                   b'{"force": {"token": "%s", "seconds": 5}, "status": 429}'
+                                   % TOKEN.encode()) + post(PING) +
+                             admin("DELETE", "/__admin/throttle") + post(PING)),
+    "admin-throttle-bad": admin("PATCH", "/__admin/throttle", b'{"limit": -1, "x": 1}'),
+    "admin-state": (b"".join(post(b) for b in JOURNEY[:6]) + admin("GET", "/__admin/state") +
+                    admin("GET", "/__admin/state/bookings") + admin("GET", "/__admin/outbox") +
+                    admin("DELETE", "/__admin/state")),
+    "admin-journal": (post(PING) + admin("GET", "/__admin/clients") +
+                      admin("GET", "/__admin/clients/%s/requests" % TOKEN) +
+                      admin("DELETE", "/__admin/requests")),
+    "admin-partner": (admin("POST", "/__admin/contacts",
+                            b'{"name": "Ann", "organisation": "Tours", "email": "a@b.c"}') +
+                      admin("POST", "/__admin/partners", b'{"userId": 5001}') +
+                      admin("GET", "/__admin/partners/export")),
+    "admin-reload": admin("POST", "/__admin/reload"),
+    "admin-foreign-origin": admin("DELETE", "/__admin/state", extra="Origin: https://evil.example\r\n"),
+    "admin-bad-json": admin("POST", "/__admin/contacts", b'{"name": '),
+    "admin-405": admin("PUT", "/__admin/health"),
+    "barcode-missing": b"GET /barcodes/NOPE123.png HTTP/1.1\r\nHost: localhost\r\n\r\n",
+}
+ADMIN_SPLITS = [0x84, 0x04, 0xfc, 0x14, 0x44, 0xc4]
+
+
 
 def write(outdir, target, name, data):
     d = os.path.join(outdir, target)
@@ -545,6 +579,8 @@ def main():
         write(out, "fuzz_fixtures", name, data)
     for i, (name, data) in enumerate(HTTP.items()):
         write(out, "fuzz_request", name, bytes([SPLITS[i % len(SPLITS)]]) + data)
+    for i, (name, data) in enumerate(ADMIN.items()):
+        write(out, "fuzz_request", name, bytes([ADMIN_SPLITS[i % len(ADMIN_SPLITS)]]) + data)
     # The request targets also see the envelope seeds as bodies.
     bodies = [("xml-" + n, d, "application/xml") for n, d in XML.items()]
     bodies += [("json-" + n, d, "application/json") for n, d in JSON.items()]
