@@ -2,6 +2,7 @@
 #include "log.h"
 #include "mask.h"
 #include "strmap.h"
+#include "text.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -57,34 +58,12 @@ struct journal {
 
 /* ---- UTF-8 ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7: no overlong forms, no
- * surrogates, nothing above U+10FFFF), or 0 when it is ill-formed or cut by n. */
+/* text_utf8_len without the code point. */
 static size_t
 utf8_seq(const unsigned char *s, size_t n)
 {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        lo = c == 0xE0 ? 0xA0 : lo;
-        hi = c == 0xED ? 0x9F : hi;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        lo = c == 0xF0 ? 0x90 : lo;
-        hi = c == 0xF4 ? 0x8F : hi;
-    } else {
-        return 0;
-    }
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-    return need;
+    unsigned cp;
+    return text_utf8_len(s, n, &cp);
 }
 
 /* How many of len bytes to keep when at most max may be kept: backs off to the start of a

@@ -1,5 +1,6 @@
 #include "metrics.h"
 #include "strmap.h"
+#include "text.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -76,41 +77,6 @@ struct sample {
 
 /* ---- label values ---- */
 
-/* Length of the valid UTF-8 character at s, or 0 when s does not start one (overlong forms,
- * surrogates and code points past U+10FFFF included). Stops at the first bad byte, so it never
- * reads past the terminating NUL. */
-static size_t
-utf8_char_len(const unsigned char *s)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        if (s[0] == 0xE0)
-            lo = 0xA0;
-        else if (s[0] == 0xED)
-            hi = 0x9F;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        if (s[0] == 0xF0)
-            lo = 0x90;
-        else if (s[0] == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
 /* Copies in (NULL = "-") into out as a label value Prometheus accepts: valid UTF-8, no control
  * characters but newline (escaped when rendered), at most METRICS_LABEL_MAX bytes, cut at a
  * character boundary. */
@@ -118,9 +84,11 @@ static void
 label_sanitize(char out[METRICS_LABEL_MAX + 1], const char *in)
 {
     const unsigned char *s = (const unsigned char *)(in ? in : "-");
+    const unsigned char *end = s + strlen((const char *)s);
     size_t n = 0;
+    unsigned cp;
     while (*s) {
-        size_t len = utf8_char_len(s);
+        size_t len = text_utf8_len(s, (size_t)(end - s), &cp);
         const unsigned char *from = s;
         if (len == 0 || (len == 1 && ((*s < 0x20 && *s != '\n') || *s == 0x7F))) {
             from = (const unsigned char *)"?";
