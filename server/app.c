@@ -124,7 +124,7 @@ app_init(struct app *app, const struct config *cfg, const struct logger *log,
     app->started_wall = app_wall(app);
     pthread_mutex_init(&app->fixtures_lock, NULL);
     app->lock_ready = 1;
-    app->metrics = metrics_new(APP_METRIC_SERIES);
+    app->metrics = metrics_new(METRICS_DEFAULT_MAX_SERIES);
     if (!app->metrics) {
         buf_printf(err, "out of memory creating the metrics");
         return -1;
@@ -141,7 +141,8 @@ app_init(struct app *app, const struct config *cfg, const struct logger *log,
         return -1;
     }
     app->throttle_status = cfg->throttle_status;
-    app->journal = journal_new(cfg->journal_size, cfg->journal_max_body, APP_JOURNAL_CLIENTS);
+    app->journal =
+        journal_new(cfg->journal_size, cfg->journal_max_body, JOURNAL_DEFAULT_MAX_CLIENTS);
     app->store = store_new(random_seed(app->started_wall));
     if (!app->journal || !app->store) {
         buf_printf(err, "out of memory creating the journal and the store");

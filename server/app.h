@@ -42,10 +42,6 @@ struct app_shell {
 
 /* Base of the links the mock hands out (barcodes), without a trailing slash. */
 #define APP_PUBLIC_URL_MAX 256
-/* Distinct metric series (method x status x error) before new ones are folded. */
-#define APP_METRIC_SERIES 1024
-/* Clients the journal keeps apart before the oldest is forgotten. */
-#define APP_JOURNAL_CLIENTS 4096
 
 struct app {
     const struct config *cfg;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+#include "journal.h"
 #include "store.h"
+#include "throttle.h"
 
 enum opt_kind { OPT_STRING, OPT_LISTEN, OPT_FLAG, OPT_UINT, OPT_SECONDS, OPT_STATUS, OPT_LEVEL };
 
@@ -15,65 +18,91 @@ struct option_def {
     size_t offset;
     const char *arg;
     const char *help;
+    /* The default, applied like a value from the command line before the environment and the
+     * flags are read, and shown by --help: text (STRING, LISTEN, LEVEL), or a number. */
+    const char *text_default;
+    double number_default;
+    int has_number_default;
 };
+
+#define TEXT_DEFAULT(v) (v), 0, 0
+#define NUMBER_DEFAULT(v) NULL, (v), 1
+#define NO_DEFAULT NULL, 0, 0
 
 #define F(field) offsetof(struct config, field)
 
 static const struct option_def defs[] = {
     {"listen", OPT_LISTEN, F(listen), "HOST:PORT",
-     "address to serve on; repeat for several; IPv6 as [::1]:8443 (default 127.0.0.1:8443)"},
-    {"fixtures", OPT_STRING, F(fixtures_dir), "DIR", "fixture set to serve (default fixtures)"},
+     "address to serve on; repeat for several; IPv6 as [::1]:8443",
+     TEXT_DEFAULT(CONFIG_DEFAULT_LISTEN)},
+    {"fixtures", OPT_STRING, F(fixtures_dir), "DIR", "fixture set to serve",
+     TEXT_DEFAULT(CONFIG_DEFAULT_FIXTURES_DIR)},
     {"certs-dir", OPT_STRING, F(certs_dir), "DIR",
-     "where the development CA and server certificate live; made on first start (default certs)"},
+     "where the development CA and server certificate live; made on first start",
+     TEXT_DEFAULT(CONFIG_DEFAULT_CERTS_DIR)},
     {"state-dir", OPT_STRING, F(state_dir), "DIR",
-     "the mock's own state: contacts and partners added at run time (default state)"},
-    {"cert", OPT_STRING, F(cert_file), "FILE", "your own PEM certificate chain (with --key)"},
-    {"key", OPT_STRING, F(key_file), "FILE", "your own PEM private key (with --cert)"},
+     "the mock's own state: contacts and partners added at run time",
+     TEXT_DEFAULT(CONFIG_DEFAULT_STATE_DIR)},
+    {"cert", OPT_STRING, F(cert_file), "FILE", "your own PEM certificate chain (with --key)",
+     NO_DEFAULT},
+    {"key", OPT_STRING, F(key_file), "FILE", "your own PEM private key (with --cert)", NO_DEFAULT},
     {"cert-names", OPT_STRING, F(cert_names), "NAMES",
-     "extra DNS names or IPs for the generated certificate, comma-separated (e.g. zapi-mock)"},
-    {"no-tls", OPT_FLAG, F(no_tls), NULL, "serve plain HTTP instead of HTTPS"},
-    {"log-level", OPT_LEVEL, F(log_level), "LEVEL", "error, warn, info or debug (default info)"},
+     "extra DNS names or IPs for the generated certificate, comma-separated (e.g. zapi-mock)",
+     NO_DEFAULT},
+    {"no-tls", OPT_FLAG, F(no_tls), NULL, "serve plain HTTP instead of HTTPS", NO_DEFAULT},
+    {"log-level", OPT_LEVEL, F(log_level), "LEVEL", "error, warn, info or debug",
+     TEXT_DEFAULT("info")},
     {"error-status", OPT_STATUS, F(error_status), "CODE",
-     "HTTP status of ZAPI errors 1 and 3 (default 200, as the real API)"},
-    {"max-body", OPT_UINT, F(max_body), "BYTES", "largest request body; more gets 413 (1048576)"},
+     "HTTP status of ZAPI errors 1 and 3; the real API answers 200", NUMBER_DEFAULT(200)},
+    {"max-body", OPT_UINT, F(max_body), "BYTES", "largest request body; more gets 413",
+     NUMBER_DEFAULT(HTTP_DEFAULT_MAX_BODY_BYTES)},
     {"handshake-timeout", OPT_SECONDS, F(handshake_timeout), "SECONDS",
-     "time allowed for the TLS handshake (default 10)"},
+     "time allowed for the TLS handshake", NUMBER_DEFAULT(CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_S)},
     {"request-timeout", OPT_SECONDS, F(request_timeout), "SECONDS",
-     "time allowed to send a whole request; then 408 (default 30)"},
+     "time allowed to send a whole request; then 408",
+     NUMBER_DEFAULT(CONFIG_DEFAULT_REQUEST_TIMEOUT_S)},
     {"idle-timeout", OPT_SECONDS, F(idle_timeout), "SECONDS",
-     "idle keep-alive connections are closed after this (default 60)"},
+     "idle keep-alive connections are closed after this",
+     NUMBER_DEFAULT(CONFIG_DEFAULT_IDLE_TIMEOUT_S)},
     {"max-connections", OPT_UINT, F(max_connections), "N",
-     "open connections at most; more are refused (default 4096)"},
-    {"workers", OPT_UINT, F(workers), "N",
-     "event loops, each in its own thread (default: one per core)"},
+     "open connections at most; more are refused", NUMBER_DEFAULT(CONFIG_DEFAULT_MAX_CONNECTIONS)},
+    {"workers", OPT_UINT, F(workers), "N", "event loops, each in its own thread; 0 = one per core",
+     NUMBER_DEFAULT(0)},
     {"throttle-limit", OPT_UINT, F(throttle_limit), "N",
-     "requests per window per client before throttling; 0 = off (default 0)"},
+     "requests per window per client before throttling; 0 = off", NUMBER_DEFAULT(0)},
     {"throttle-window", OPT_SECONDS, F(throttle_window), "SECONDS",
-     "the throttle's sliding window (default 60: ZAPI counts per minute)"},
+     "the throttle's sliding window (ZAPI counts per minute)",
+     NUMBER_DEFAULT(THROTTLE_DEFAULT_WINDOW)},
     {"throttle-every", OPT_UINT, F(throttle_every), "N",
-     "throttle each Nth request of a client; 0 = off (default 0)"},
+     "throttle each Nth request of a client; 0 = off", NUMBER_DEFAULT(0)},
     {"throttle-status", OPT_STATUS, F(throttle_status), "CODE",
-     "HTTP status of a throttled answer: 503 as documented, or 200 as seen live (default 503)"},
+     "HTTP status of a throttled answer: 503 as documented, or 200 as seen live",
+     NUMBER_DEFAULT(CONFIG_DEFAULT_THROTTLE_STATUS)},
     {"admin-token", OPT_STRING, F(admin_token), "TOKEN",
-     "admin API needs Authorization: Bearer TOKEN (without it: loopback clients only)"},
-    {"watch", OPT_FLAG, F(watch), NULL, "reload the fixtures when files under --fixtures change"},
+     "admin API needs Authorization: Bearer TOKEN (without it: loopback clients only)", NO_DEFAULT},
+    {"watch", OPT_FLAG, F(watch), NULL, "reload the fixtures when files under --fixtures change",
+     NO_DEFAULT},
     {"journal-size", OPT_UINT, F(journal_size), "N",
-     "requests kept per client for GET /__admin/clients/TOKEN/requests (default 20)"},
+     "requests kept per client for GET /__admin/clients/TOKEN/requests",
+     NUMBER_DEFAULT(JOURNAL_DEFAULT_SIZE)},
     {"journal-max-body", OPT_UINT, F(journal_max_body), "BYTES",
-     "bytes of each request and response body kept in the journal (default 16384)"},
+     "bytes of each request and response body kept in the journal",
+     NUMBER_DEFAULT(JOURNAL_DEFAULT_MAX_BODY)},
     {"public-url", OPT_STRING, F(public_url), "URL",
-     "base of the links the mock hands out, such as barcode images (default "
-     "https://localhost:PORT of the first --listen)"},
-    {"cart-ttl", OPT_UINT, F(cart_ttl_s), "SECONDS",
-     "idle carts expire after this many seconds (default 7200)"},
+     "base of the links the mock hands out, such as barcode images (without it: "
+     "https://localhost:PORT of the first --listen)",
+     NO_DEFAULT},
+    {"cart-ttl", OPT_UINT, F(cart_ttl_s), "SECONDS", "idle carts expire after this many seconds",
+     NUMBER_DEFAULT(STORE_DEFAULT_CART_TTL_S)},
     {"max-carts", OPT_UINT, F(max_carts), "N",
-     "carts kept at most; the longest idle one makes room (default 10000)"},
-    {"max-bookings", OPT_UINT, F(max_bookings), "N",
-     "bookings kept at most; the oldest makes room (default 10000)"},
+     "carts kept at most; the longest idle one makes room",
+     NUMBER_DEFAULT(STORE_DEFAULT_MAX_CARTS)},
+    {"max-bookings", OPT_UINT, F(max_bookings), "N", "bookings kept at most; the oldest makes room",
+     NUMBER_DEFAULT(STORE_DEFAULT_MAX_BOOKINGS)},
     {"port-file", OPT_STRING, F(port_file), "FILE",
-     "write the bound port of each --listen address to FILE, one per line"},
-    {"help", OPT_FLAG, F(help), NULL, "show this help and exit"},
-    {"version", OPT_FLAG, F(version), NULL, "show the version and exit"},
+     "write the bound port of each --listen address to FILE, one per line", NO_DEFAULT},
+    {"help", OPT_FLAG, F(help), NULL, "show this help and exit", NO_DEFAULT},
+    {"version", OPT_FLAG, F(version), NULL, "show the version and exit", NO_DEFAULT},
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -197,31 +226,29 @@ apply(struct config *cfg, const struct option_def *d, const char *v, const char 
 }
 
 static void
-defaults(struct config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->log_level = LOG_LEVEL_INFO;
-    cfg->error_status = 200;
-    cfg->max_body = 1024 * 1024;
-    cfg->handshake_timeout = 10;
-    cfg->request_timeout = 30;
-    cfg->idle_timeout = 60;
-    cfg->max_connections = 4096;
-    cfg->throttle_window = 60;
-    cfg->throttle_status = 503;
-    cfg->journal_size = 20;
-    cfg->journal_max_body = 16 * 1024;
-    cfg->cart_ttl_s = STORE_DEFAULT_CART_TTL_S;
-    cfg->max_carts = STORE_DEFAULT_MAX_CARTS;
-    cfg->max_bookings = STORE_DEFAULT_MAX_BOOKINGS;
-}
-
-static void
 clear_listen(struct config *cfg)
 {
     for (size_t i = 0; i < cfg->nlisten; i++)
         free(cfg->listen[i]);
     cfg->nlisten = 0;
+}
+
+/* Every option's default, through apply() like a value given on the command line. */
+static int
+apply_defaults(struct config *cfg, struct buf *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NDEFS; i++) {
+        char num[32];
+        const char *v = defs[i].text_default;
+        if (defs[i].has_number_default) {
+            snprintf(num, sizeof(num), "%.15g", defs[i].number_default);
+            v = num;
+        }
+        if (v && apply(cfg, &defs[i], v, "default", err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int
@@ -233,6 +260,8 @@ parse_env(struct config *cfg, config_getenv env, struct buf *err)
         char name[64];
         env_name(defs[i].name, name, sizeof(name));
         const char *v = env(name);
+        if (v && defs[i].kind == OPT_LISTEN)
+            clear_listen(cfg); /* the environment's addresses replace the default */
         if (v && apply(cfg, &defs[i], v, name, err) < 0)
             return -1;
     }
@@ -284,16 +313,8 @@ parse_argv(struct config *cfg, int argc, char **argv, struct buf *err)
 int
 config_parse(struct config *cfg, int argc, char **argv, config_getenv env, struct buf *err)
 {
-    defaults(cfg);
-    if (parse_env(cfg, env, err) < 0 || parse_argv(cfg, argc, argv, err) < 0)
-        return -1;
-    if (cfg->nlisten == 0 && add_listen(cfg, "127.0.0.1:8443", err, "default") < 0)
-        return -1;
-    if (!cfg->fixtures_dir && set_string(&cfg->fixtures_dir, "fixtures") < 0)
-        return -1;
-    if (!cfg->certs_dir && set_string(&cfg->certs_dir, "certs") < 0)
-        return -1;
-    if (!cfg->state_dir && set_string(&cfg->state_dir, "state") < 0)
+    if (apply_defaults(cfg, err) < 0 || parse_env(cfg, env, err) < 0 ||
+        parse_argv(cfg, argc, argv, err) < 0)
         return -1;
     if (!cfg->cert_file != !cfg->key_file) {
         buf_printf(err, "--cert and --key go together: give both or neither");
@@ -346,7 +367,12 @@ config_usage(FILE *out, const char *prog)
         char flag[64], env[64];
         snprintf(flag, sizeof(flag), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",
                  defs[i].arg ? defs[i].arg : "");
-        fprintf(out, "  %-30s %s\n", flag, defs[i].help);
+        fprintf(out, "  %-30s %s", flag, defs[i].help);
+        if (defs[i].has_number_default)
+            fprintf(out, " (default %.15g)", defs[i].number_default);
+        else if (defs[i].text_default)
+            fprintf(out, " (default %s)", defs[i].text_default);
+        fputc('\n', out);
         if (strcmp(defs[i].name, "help") && strcmp(defs[i].name, "version")) {
             env_name(defs[i].name, env, sizeof(env));
             fprintf(out, "  %-30s   env %s\n", "", env);

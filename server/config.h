@@ -12,6 +12,18 @@
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_WORKERS 64
 
+/* Defaults of the options that are the server's own (the others are their modules': http.h,
+ * journal.h, throttle.h, store.h); --help shows each beside its option. */
+#define CONFIG_DEFAULT_LISTEN "127.0.0.1:8443"
+#define CONFIG_DEFAULT_FIXTURES_DIR "fixtures"
+#define CONFIG_DEFAULT_CERTS_DIR "certs"
+#define CONFIG_DEFAULT_STATE_DIR "state"
+#define CONFIG_DEFAULT_HANDSHAKE_TIMEOUT_S 10
+#define CONFIG_DEFAULT_REQUEST_TIMEOUT_S 30
+#define CONFIG_DEFAULT_IDLE_TIMEOUT_S 60
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 4096
+#define CONFIG_DEFAULT_THROTTLE_STATUS 503
+
 struct config {
     char *listen[CONFIG_MAX_LISTEN]; /* HOST:PORT, [V6]:PORT */
     size_t nlisten;

@@ -16,9 +16,14 @@ struct http_limits {
     unsigned max_headers;    /* header lines; more -> 431 */
 };
 
+#define HTTP_DEFAULT_MAX_BODY_BYTES (1024 * 1024)
+#define HTTP_MAX_URL_BYTES 8192
+#define HTTP_MAX_HEADER_BYTES (32 * 1024)
+#define HTTP_MAX_HEADERS 100
+
 #define HTTP_LIMITS_DEFAULT                                                                        \
     {                                                                                              \
-        1024 * 1024, 8192, 32 * 1024, 100                                                          \
+        HTTP_DEFAULT_MAX_BODY_BYTES, HTTP_MAX_URL_BYTES, HTTP_MAX_HEADER_BYTES, HTTP_MAX_HEADERS   \
     }
 
 struct http_request {

@@ -27,8 +27,9 @@
 
 #include "buf.h"
 
-#define JOURNAL_DEFAULT_SIZE 20
-#define JOURNAL_DEFAULT_MAX_BODY (16 * 1024)
+#define JOURNAL_DEFAULT_SIZE 20              /* exchanges kept per client */
+#define JOURNAL_DEFAULT_MAX_BODY (16 * 1024) /* bytes kept of each body */
+#define JOURNAL_DEFAULT_MAX_CLIENTS 4096     /* then the least recent client is forgotten */
 #define JOURNAL_ANONYMOUS "anonymous"
 
 /* One exchange, as the caller passes it in; the journal copies what it keeps. */

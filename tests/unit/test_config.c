@@ -831,6 +831,38 @@ START_TEST(test_usage_mentions_everything)
 }
 END_TEST
 
+/* --help shows the default the parser applies, taken from the same table: each flag's line ends
+ * with it. */
+START_TEST(test_usage_shows_the_defaults)
+{
+    char *text = usage_text();
+    const char *lines[][2] = {
+        {"--listen HOST:PORT", "(default 127.0.0.1:8443)\n"},
+        {"--log-level LEVEL", "(default info)\n"},
+        {"--max-body BYTES", "(default 1048576)\n"},
+        {"--idle-timeout SECONDS", "(default 60)\n"},
+        {"--throttle-status CODE", "(default 503)\n"},
+        {"--journal-max-body BYTES", "(default 16384)\n"},
+        {"--cart-ttl SECONDS", "(default 7200)\n"},
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        const char *line = strstr(text, lines[i][0]);
+        ck_assert_msg(line != NULL, "usage lacks %s", lines[i][0]);
+        const char *end = strchr(line, '\n');
+        const char *dflt = strstr(line, lines[i][1]);
+        ck_assert_msg(dflt && dflt + strlen(lines[i][1]) - 1 == end, "%s does not end in %s",
+                      lines[i][0], lines[i][1]);
+    }
+    /* Options without a default say none. */
+    const char *cert = strstr(text, "--cert FILE");
+    ck_assert_ptr_nonnull(cert);
+    const char *end = strchr(cert, '\n');
+    const char *d = strstr(cert, "(default");
+    ck_assert_msg(!d || d > end, "--cert shows a default");
+    free(text);
+}
+END_TEST
+
 START_TEST(test_usage_every_flag_has_env)
 {
     /* Whatever flags exist: each "  --name" line (but help and version) is followed by its
@@ -907,6 +939,7 @@ config_suite(void)
 
     tc = tcase_create("usage");
     tcase_add_test(tc, test_usage_mentions_everything);
+    tcase_add_test(tc, test_usage_shows_the_defaults);
     tcase_add_test(tc, test_usage_every_flag_has_env);
     suite_add_tcase(s, tc);
 
