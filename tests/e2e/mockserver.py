@@ -700,15 +700,17 @@ def raw_request(body, path="/zapi/", content_type="application/xml", host="local
 
 class ServerTestCase(unittest.TestCase):
     """One server for the whole class, started in setUpClass and stopped (exit 0 asserted) in
-    tearDownClass. Subclasses set server_args / server_options."""
+    tearDownClass. Subclasses set server_args / server_options (and server_class for a
+    MockServer with more to it)."""
 
+    server_class = None  # MockServer, or a subclass of it
     server_args = ()
     server_options = {}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = MockServer(args=cls.server_args, **cls.server_options)
+        cls.server = (cls.server_class or MockServer)(args=cls.server_args, **cls.server_options)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
 

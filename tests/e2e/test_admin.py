@@ -23,9 +23,9 @@ import time
 import unittest
 
 import mockserver
-from mockserver import (FIXTURES_DIR, TOKEN, MockServer, RawHTTPReader, copy_fixtures,
-                        json_request, make_context, project_version, raw_request, run_binary,
-                        xml_request)
+from mockserver import (FIXTURES_DIR, TOKEN, MockServer, RawHTTPReader, ServerTestCase,
+                        copy_fixtures, json_request, make_context, project_version, raw_request,
+                        run_binary, xml_request)
 
 ADMIN_TOKEN = "s3cret-token-123"
 
@@ -140,23 +140,10 @@ def admin_error(tc, r, status):
     return j
 
 
-class AdminCase(unittest.TestCase):
+class AdminCase(ServerTestCase):
     """One AdminServer per class (server_args, server_options), stopped with exit 0 asserted."""
 
-    server_args = ()
-    server_options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = AdminServer(args=cls.server_args, **cls.server_options)
-        cls.addClassCleanup(cls.server.close)
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        super().tearDownClass()
+    server_class = AdminServer
 
 
 # ---------------------------------------------------------------------------------------------
