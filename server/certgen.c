@@ -9,6 +9,7 @@
 #endif
 
 #include "certgen.h"
+#include "fsutil.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -169,52 +170,21 @@ join_path(char *out, size_t outlen, const char *dir, const char *name, char *err
     return 0;
 }
 
-/* mkdir -p: creates dir and any missing parents. */
+/* fsutil_make_dirs, reporting in certgen's err buffer. */
 static int
 make_dirs(const char *dir, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
-    size_t len = strlen(dir);
-    struct stat st;
-
-    if (len == 0 || len >= sizeof(path)) {
-        set_err(err, errlen, "%s: invalid directory path", dir);
-        return -1;
-    }
-    memcpy(path, dir, len + 1);
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        /* An existing entry is fine here (some systems say EACCES or EROFS rather than EEXIST
-         * for one); whether it is a usable directory shows in the next mkdir or the final stat. */
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            int mkdir_errno = errno;
-            if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                set_err(err, errlen, "%s: cannot create directory: %s", path,
-                        strerror(mkdir_errno));
-                return -1;
-            }
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
-    if (stat(path, &st) != 0) {
-        set_err(err, errlen, "%s: cannot access directory: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: not a directory", path);
-        return -1;
-    }
-    return 0;
+    struct buf why = BUF_INIT;
+    int rc = fsutil_make_dirs(dir, 0755, &why);
+    if (rc < 0)
+        set_err(err, errlen, "%s", why.data ? why.data : dir);
+    buf_free(&why);
+    return rc;
 }
 
-/* A temporary file of write_file_atomic's ("." TMP_PREFIX "XXXXXX-" name), for one of our names. */
-#define TMP_PREFIX ".tmp-"
-#define TMP_RANDOM_LEN 6
+/* A temporary file of fsutil_write_atomic's, for one of our names. */
+#define TMP_PREFIX FSUTIL_TMP_PREFIX
+#define TMP_RANDOM_LEN FSUTIL_TMP_RANDOM_LEN
 /* Older than this, a temporary file is a leftover of a killed run, not another process's write
  * in progress (which takes milliseconds). */
 #define TMP_STALE_SECONDS 60
@@ -268,63 +238,17 @@ file_exists(const char *path, char *err, size_t errlen)
     return -1;
 }
 
-/* Replaces dir/name with data in one rename, so a reader never sees half a file. */
+/* fsutil_write_atomic, reporting in certgen's err buffer. */
 static int
 write_file_atomic(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
                   char *err, size_t errlen)
 {
-    char tmp[PATH_MAX], path[PATH_MAX];
-    const unsigned char *p = data;
-    const char *what;
-    int fd = -1, created = 0, closed, saved_errno;
-
-    if (join_path(path, sizeof(path), dir, name, err, errlen) != 0)
-        return -1;
-    /* The temp name keeps the .pem ending so a leftover from a crash still matches the
-     * "*.pem" ignore rule in certs/ and a private key cannot be committed by accident. */
-    int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX-%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        set_err(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    what = "creating a temporary file";
-    fd = mkstemps(tmp, (int)strlen(name) + 1);
-    if (fd < 0)
-        goto fail;
-    created = 1;
-    /* Set the mode explicitly: mkstemps gives 0600 and the umask must not decide the result. */
-    what = "setting the file mode";
-    if (fchmod(fd, mode) != 0)
-        goto fail;
-    what = "writing";
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    what = "closing";
-    closed = close(fd);
-    fd = -1;
-    if (closed != 0)
-        goto fail;
-    what = "renaming the temporary file into place";
-    if (rename(tmp, path) != 0)
-        goto fail;
-    return 0;
-
-fail:
-    saved_errno = errno;
-    if (fd >= 0)
-        close(fd);
-    if (created)
-        unlink(tmp);
-    set_err(err, errlen, "%s: %s failed: %s", path, what, strerror(saved_errno));
-    return -1;
+    struct buf why = BUF_INIT;
+    int rc = fsutil_write_atomic(dir, name, data, len, mode, &why);
+    if (rc < 0)
+        set_err(err, errlen, "%s", why.data ? why.data : name);
+    buf_free(&why);
+    return rc;
 }
 
 /* Formats t as the YYYYMMDDhhmmss UTC string mbedtls_x509write_crt_set_validity expects. */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "text.h"
 
 #define STATE_VERSION 1
@@ -105,17 +106,6 @@ state_json(struct contacts *c)
                      "contacts", list);
 }
 
-static int
-fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Writes the whole state to a temporary file and renames it over the old one, so a crash leaves
  * either the old state or the new, never half of one. */
 static int
@@ -123,45 +113,21 @@ save(struct contacts *c, struct buf *why)
 {
     if (!c->dir)
         return 0;
-    if (mkdir(c->dir, 0700) < 0 && errno != EEXIST) {
-        buf_printf(why, "%s: cannot create the state directory: %s", c->dir, strerror(errno));
+    if (fsutil_make_dirs(c->dir, 0700, why) < 0)
         return -1;
-    }
     json_t *state = state_json(c);
     char *text = state ? json_dumps(state, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(state);
-    if (!text) {
+    struct buf file = BUF_INIT;
+    if (!text || buf_append_str(&file, text) < 0 || buf_append_str(&file, "\n") < 0) {
         buf_printf(why, "%s: out of memory", c->path);
+        free(text);
+        buf_free(&file);
         return -1;
     }
-    struct buf tmp = BUF_INIT;
-    buf_printf(&tmp, "%s.tmp", c->path);
-    int rc = -1;
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        size_t len = strlen(text), off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        rc = off == len && write(fd, "\n", 1) == 1 && fsync(fd) == 0 ? 0 : -1;
-        if (close(fd) < 0)
-            rc = -1;
-    }
-    if (rc == 0 && rename(tmp.data, c->path) < 0)
-        rc = -1;
-    if (rc < 0) {
-        buf_printf(why, "%s: cannot write the state: %s", c->path, strerror(errno));
-        unlink(tmp.data);
-    } else {
-        fsync_dir(c->dir);
-    }
-    buf_free(&tmp);
+    int rc = fsutil_write_atomic(c->dir, CONTACTS_STATE_FILE, file.data, file.len, 0600, why);
     free(text);
+    buf_free(&file);
     return rc;
 }
 
