@@ -673,7 +673,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
-    w->open_conns++; /* srv->open_conns was counted by the acceptor */
+    w->open_conns++; /* srv->open_conns was counted by the worker's accept */
     metrics_connection(srv->app.metrics, 1);
     evutil_make_socket_nonblocking(fd);
     /* Small records and answers must leave at once, not wait for Nagle. */
@@ -690,7 +690,7 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     else
         set_timer(c, T_IDLE, srv->cfg->idle_timeout);
     event_add(c->ev_read, NULL);
-    log_debug(&srv->log, "conn %s: accepted (%s)", peer, c->tr.ops->name);
+    log_debug(&srv->log, "conn %s: accepted (%s, worker %u)", peer, c->tr.ops->name, w->id);
     return 0;
 }
 

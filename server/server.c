@@ -23,93 +23,14 @@
 /* Descriptors kept beside the connections: standard streams, listeners, the event loop, signals,
  * inotify, and the fixture files and directories a reload opens. */
 #define FD_RESERVE 32
-/* Listeners paused because descriptors ran out resume at the latest after this long, in case no
- * connection of ours closes (something else held the descriptors). */
-#define ACCEPT_RETRY_SECONDS 1.0
-
-/* In the main thread: refuse, or hand the connection to the next worker in turn. */
-static void
-on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
-{
-    struct server *srv = arg;
-    (void)l;
-    if (srv->draining || srv->open_conns >= srv->max_conns) {
-        char peer[CONN_PEER_MAX];
-        conn_format_peer(sa, peer, sizeof(peer));
-        log_warn(&srv->log, "conn %s: refused: %s", peer,
-                 srv->draining ? "shutting down" : "--max-connections reached");
-        metrics_refused(srv->app.metrics, srv->draining ? "shutting_down" : "max_connections");
-        close(fd);
-        return;
-    }
-    /* Counted now, not when the worker takes it: a burst of accepts must see its own. */
-    srv->open_conns++;
-    struct worker *w = &srv->workers[srv->next_worker++ % srv->nworkers];
-    if (worker_hand_off(w, fd, sa, (socklen_t)salen) < 0) {
-        srv->open_conns--;
-        log_warn(&srv->log, "worker %u is too far behind: connection refused", w->id);
-        metrics_refused(srv->app.metrics, "max_connections");
-    }
-}
-
-static void
-set_listeners(struct server *srv, int on)
-{
-    for (size_t i = 0; i < srv->nlisteners; i++) {
-        if (on)
-            evconnlistener_enable(srv->listeners[i]);
-        else
-            evconnlistener_disable(srv->listeners[i]);
-    }
-}
-
-static void
-resume_accepting(struct server *srv)
-{
-    srv->accept_paused = 0;
-    evtimer_del(srv->accept_retry);
-    if (!srv->draining)
-        set_listeners(srv, 1);
-}
-
-static void
-on_accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    resume_accepting(arg);
-}
+/* Connections the kernel queues on each listening socket until its worker accepts them. */
+#define LISTEN_BACKLOG 1024
 
 void
 server_conn_closed(struct server *srv)
 {
-    /* Listeners belong to the main thread: it is told through the workers' pipe. */
-    char msg = WORKER_CONN_CLOSED;
-    if (srv->accept_paused && write(srv->workers_done[1], &msg, 1) < 0)
-        log_error(&srv->log, "cannot tell the main thread a connection closed: %s",
-                  strerror(errno));
-}
-
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-    struct server *srv = arg;
-    int err = EVUTIL_SOCKET_ERROR();
-    (void)l;
-    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
-        log_error(&srv->log, "accept failed: %s", evutil_socket_error_to_string(err));
-        return;
-    }
-    /* The pending connection stays readable: accepting again at once would spin. Pause until a
-     * connection closes and frees a descriptor (or the retry timer fires); one line per pause. */
-    if (srv->accept_paused)
-        return;
-    srv->accept_paused = 1;
-    set_listeners(srv, 0);
-    struct timeval tv = {(time_t)ACCEPT_RETRY_SECONDS, 0};
-    evtimer_add(srv->accept_retry, &tv);
-    log_warn(&srv->log, "accept failed: %s: not accepting until a connection closes",
-             evutil_socket_error_to_string(err));
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        worker_resume(&srv->workers[i]);
 }
 
 /* Raises the soft open files limit to what --max-connections needs, or, when the hard limit
@@ -163,7 +84,47 @@ split_addr(const char *addr, char *host, size_t hostlen, char *port, size_t port
 }
 
 static int
-open_listener(const char *addr, int *port_out, struct buf *err)
+reuse_port(int fd)
+{
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+}
+
+/* One socket bound to ai, or -1 with errno. The first of an address binds without SO_REUSEPORT,
+ * so a port held by anyone (another zapi-mock included) is refused as before, and port 0 picks
+ * a free one; SO_REUSEPORT set afterwards lets the others join it. */
+static int
+bind_socket(const struct addrinfo *ai, int first)
+{
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* [::]:8443 and 0.0.0.0:8443 can then be listened on side by side. */
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if ((!first && reuse_port(fd) < 0) || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+        (first && reuse_port(fd) < 0) || listen(fd, LISTEN_BACKLOG) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int
+port_of(const struct sockaddr_storage *ss)
+{
+    return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                                           : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* n listening sockets on addr, all on one port (the first picks it when addr says port 0), for
+ * the kernel to spread connections over. Returns 0, or -1 with the reason in err (fds closed). */
+static int
+open_listeners(const char *addr, int *fds, unsigned n, int *port_out, struct buf *err)
 {
     char host[256], port[16];
     if (split_addr(addr, host, sizeof(host), port, sizeof(port)) < 0) {
@@ -179,51 +140,50 @@ open_listener(const char *addr, int *port_out, struct buf *err)
         buf_printf(err, "--listen %s: %s", addr, gai_strerror(rc));
         return -1;
     }
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0) {
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        /* [::]:8443 and 0.0.0.0:8443 can then be listened on side by side. */
-        if (ai->ai_family == AF_INET6)
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    }
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
-        buf_printf(err, "--listen %s: %s", addr, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(ai);
-        return -1;
-    }
-    freeaddrinfo(ai);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
-    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                               : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        if ((fds[i] = bind_socket(ai, i == 0)) < 0)
+            break;
+        if (i == 0) {
+            /* The others bind the port the first one got. */
+            getsockname(fds[0], (struct sockaddr *)&ss, &sl);
+            memcpy(ai->ai_addr, &ss, ai->ai_addrlen);
+            *port_out = port_of(&ss);
+        }
+    }
+    freeaddrinfo(ai);
+    if (i == n)
+        return 0;
+    buf_printf(err, "--listen %s: %s", addr, strerror(errno));
+    while (i > 0)
+        close(fds[--i]);
+    return -1;
 }
 
+/* Every --listen address gets a socket per worker. */
 static int
 bind_all(struct server *srv, struct buf *err)
 {
     struct buf ports = BUF_INIT;
+    int fds[CONFIG_MAX_WORKERS];
     for (size_t i = 0; i < srv->cfg->nlisten; i++) {
         int port = 0;
-        int fd = open_listener(srv->cfg->listen[i], &port, err);
-        if (fd < 0) {
+        if (open_listeners(srv->cfg->listen[i], fds, srv->nworkers, &port, err) < 0) {
             buf_free(&ports);
             return -1;
         }
-        srv->listeners[i] =
-            evconnlistener_new(srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, 0, fd);
-        if (!srv->listeners[i]) {
-            close(fd);
-            buf_printf(err, "--listen %s: cannot watch the socket", srv->cfg->listen[i]);
+        int rc = 0;
+        for (unsigned k = 0; k < srv->nworkers; k++)
+            if (rc < 0)
+                close(fds[k]);
+            else
+                rc = worker_listen(&srv->workers[k], fds[k], err);
+        if (rc < 0) {
             buf_free(&ports);
             return -1;
         }
-        srv->nlisteners++;
-        evconnlistener_set_error_cb(srv->listeners[i], on_accept_error);
         log_info(&srv->log, "listening on %s (port %d, %s)", srv->cfg->listen[i], port,
                  srv->tls ? "https" : "http");
         buf_printf(&ports, "%d\n", port);
@@ -298,18 +258,12 @@ static void
 on_worker_done(evutil_socket_t fd, short what, void *arg)
 {
     struct server *srv = arg;
-    char bytes[256];
+    char bytes[CONFIG_MAX_WORKERS];
     (void)what;
     ssize_t n = read(fd, bytes, sizeof(bytes));
-    int closed = 0;
-    for (ssize_t i = 0; i < n; i++) {
+    for (ssize_t i = 0; i < n; i++)
         if (bytes[i] == WORKER_ENDED)
             srv->workers_ended++;
-        else
-            closed = 1;
-    }
-    if (closed && srv->accept_paused)
-        resume_accepting(srv);
     if (srv->workers_ended >= srv->nworkers)
         event_base_loopexit(srv->base, NULL);
 }
@@ -352,11 +306,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     srv->draining = 1;
     log_info(&srv->log, "%s: finishing requests in flight, then stopping",
              sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Close, not pause: a paused socket still lets the kernel queue new connections that would
-     * then hang until exit. Closed, they are refused at once. */
-    for (size_t i = 0; i < srv->nlisteners; i++)
-        evconnlistener_free(srv->listeners[i]);
-    srv->nlisteners = 0;
+    /* Each worker closes its listeners first, then drains. */
     for (unsigned i = 0; i < srv->nworkers; i++)
         worker_drain(&srv->workers[i]);
     struct timeval tv = {0, (suseconds_t)(DRAIN_SECONDS * 1e6)};
@@ -418,9 +368,8 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
     srv->drain_timer = evtimer_new(srv->base, on_drained, srv);
-    srv->accept_retry = evtimer_new(srv->base, on_accept_retry, srv);
     if (!srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->drain_timer ||
-        !srv->accept_retry || event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
+        event_add(srv->sig_int, NULL) || event_add(srv->sig_term, NULL) ||
         event_add(srv->sig_hup, NULL)) {
         buf_printf(err, "cannot set up signal handling");
         return -1;
@@ -468,8 +417,6 @@ server_free(struct server *srv)
     for (int i = 0; i < 2; i++)
         if (srv->workers_done[i] > 0)
             close(srv->workers_done[i]);
-    for (size_t i = 0; i < srv->nlisteners; i++)
-        evconnlistener_free(srv->listeners[i]);
     if (srv->sig_int)
         event_free(srv->sig_int);
     if (srv->sig_term)
@@ -479,8 +426,6 @@ server_free(struct server *srv)
     watch_free(srv->watch);
     if (srv->drain_timer)
         event_free(srv->drain_timer);
-    if (srv->accept_retry)
-        event_free(srv->accept_retry);
     if (srv->base)
         event_base_free(srv->base);
     tls_server_free(srv->tls);

@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <event2/listener.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "conn.h"
 #include "envelope.h"
+#include "metrics.h"
 #include "server.h"
 
 /* glibc keeps what the connections' record buffers (33 KiB each) freed: after a storm of 2,000
@@ -15,16 +17,14 @@
  * the last of many closes, so a steady load never pays for it. */
 #define TRIM_AFTER_CLOSES 256
 #define TRIM_DELAY_US 500000
+/* Listeners paused because descriptors ran out resume at the latest after this long, in case no
+ * connection of ours closes (something else held the descriptors). */
+#define ACCEPT_RETRY_SECONDS 1.0
 
-enum msg_kind { MSG_CONN, MSG_DRAIN, MSG_STOP };
-
-/* Under PIPE_BUF, so a write is whole or not at all. */
-struct msg {
-    enum msg_kind kind;
-    int fd;
-    socklen_t salen;
-    struct sockaddr_storage sa;
-};
+/* Messages to a worker, one byte each. */
+#define MSG_DRAIN 'D'
+#define MSG_STOP 'S'
+#define MSG_RESUME 'R' /* a connection closed: accept again if paused */
 
 const char *
 worker_date(struct worker *w)
@@ -49,9 +49,107 @@ on_trim(evutil_socket_t fd, short what, void *arg)
     malloc_trim(0);
 }
 
+/* In the worker's thread: refuse, or serve the connection here. */
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    struct worker *w = arg;
+    struct server *srv = w->srv;
+    (void)l;
+    /* Counted before it is served, across all workers at once: the limit holds exactly. */
+    int full = srv->open_conns++ >= srv->max_conns;
+    if (srv->draining || full) {
+        srv->open_conns--;
+        char peer[CONN_PEER_MAX];
+        conn_format_peer(sa, peer, sizeof(peer));
+        log_warn(&srv->log, "conn %s: refused: %s", peer,
+                 srv->draining ? "shutting down" : "--max-connections reached");
+        metrics_refused(srv->app.metrics, srv->draining ? "shutting_down" : "max_connections");
+        close(fd);
+        return;
+    }
+    conn_accept(w, fd, sa, (socklen_t)salen); /* takes fd, uncounts it on failure */
+}
+
+static void
+set_listeners(struct worker *w, int on)
+{
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        if (on)
+            evconnlistener_enable(w->listeners[i]);
+        else
+            evconnlistener_disable(w->listeners[i]);
+    }
+}
+
+static void
+resume_accepting(struct worker *w)
+{
+    if (!w->accept_paused)
+        return;
+    w->accept_paused = 0;
+    evtimer_del(w->accept_retry);
+    if (!w->draining)
+        set_listeners(w, 1);
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    resume_accepting(arg);
+}
+
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+    struct worker *w = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    (void)l;
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+        log_error(&w->srv->log, "accept failed: %s", evutil_socket_error_to_string(err));
+        return;
+    }
+    /* The pending connection stays readable: accepting again at once would spin. Pause until a
+     * connection closes and frees a descriptor (or the retry timer fires); one line per pause. */
+    if (w->accept_paused)
+        return;
+    w->accept_paused = 1;
+    set_listeners(w, 0);
+    struct timeval tv = {(time_t)ACCEPT_RETRY_SECONDS, 0};
+    evtimer_add(w->accept_retry, &tv);
+    log_warn(&w->srv->log, "accept failed: %s: not accepting until a connection closes",
+             evutil_socket_error_to_string(err));
+}
+
+int
+worker_listen(struct worker *w, int fd, struct buf *err)
+{
+    struct evconnlistener *l =
+        evconnlistener_new(w->base, on_accept, w, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+    if (!l) {
+        close(fd);
+        buf_printf(err, "worker %u: cannot watch its listening socket", w->id);
+        return -1;
+    }
+    evconnlistener_set_error_cb(l, on_accept_error);
+    w->listeners[w->nlisteners++] = l;
+    return 0;
+}
+
+static void
+close_listeners(struct worker *w)
+{
+    for (size_t i = 0; i < w->nlisteners; i++)
+        evconnlistener_free(w->listeners[i]);
+    w->nlisteners = 0;
+}
+
 void
 worker_conn_closed(struct worker *w)
 {
+    resume_accepting(w);
     if (w->draining && w->open_conns == 0)
         event_base_loopexit(w->base, NULL);
     if (++w->closed_since_trim < TRIM_AFTER_CLOSES)
@@ -66,35 +164,30 @@ drain(struct worker *w)
     if (w->draining)
         return;
     w->draining = 1;
+    /* Closed, not paused: a paused socket still lets the kernel queue new connections that
+     * would then hang until exit. Closed, they are refused at once. */
+    close_listeners(w);
     conn_drain_all(w);
     if (w->open_conns == 0)
         event_base_loopexit(w->base, NULL);
 }
 
-/* Reads whole messages (each was written in one piece, under PIPE_BUF, and the buffer holds a
- * whole number of them); a read that did not fill the buffer emptied the pipe, so no read is
- * made just to hear EAGAIN. */
 static void
 on_pipe(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    struct msg batch[16];
+    char batch[64];
     (void)what;
-    for (int round = 0; round < 4; round++) {
-        ssize_t n = read(fd, batch, sizeof(batch));
-        if (n <= 0)
-            return;
-        for (size_t i = 0; i < (size_t)n / sizeof(batch[0]); i++) {
-            const struct msg *m = &batch[i];
-            if (m->kind == MSG_CONN)
-                conn_accept(w, m->fd, (const struct sockaddr *)&m->sa, m->salen);
-            else if (m->kind == MSG_DRAIN)
-                drain(w);
-            else
-                event_base_loopexit(w->base, NULL);
+    ssize_t n = read(fd, batch, sizeof(batch));
+    for (ssize_t i = 0; i < n; i++) {
+        if (batch[i] == MSG_DRAIN)
+            drain(w);
+        else if (batch[i] == MSG_STOP)
+            event_base_loopexit(w->base, NULL);
+        else {
+            w->resume_sent = 0;
+            resume_accepting(w);
         }
-        if ((size_t)n < sizeof(batch))
-            return;
     }
 }
 
@@ -117,7 +210,8 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *err)
     w->ev_pipe =
         w->base ? event_new(w->base, w->pipe_fds[0], EV_READ | EV_PERSIST, on_pipe, w) : NULL;
     w->trim_timer = w->base ? evtimer_new(w->base, on_trim, w) : NULL;
-    if (!w->ev_pipe || !w->trim_timer || event_add(w->ev_pipe, NULL) < 0) {
+    w->accept_retry = w->base ? evtimer_new(w->base, on_accept_retry, w) : NULL;
+    if (!w->ev_pipe || !w->trim_timer || !w->accept_retry || event_add(w->ev_pipe, NULL) < 0) {
         buf_printf(err, "worker %u: cannot create its event loop", id);
         return -1;
     }
@@ -129,6 +223,7 @@ run(void *arg)
 {
     struct worker *w = arg;
     event_base_dispatch(w->base);
+    close_listeners(w);
     conn_free_all(w);
     envelope_thread_done();
     char ended = WORKER_ENDED;
@@ -150,39 +245,35 @@ worker_start(struct worker *w, struct buf *err)
 }
 
 static int
-send_msg(struct worker *w, const struct msg *m)
+send_msg(struct worker *w, char m)
 {
     ssize_t n;
     do
-        n = write(w->pipe_fds[1], m, sizeof(*m));
+        n = write(w->pipe_fds[1], &m, 1);
     while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof(*m) ? 0 : -1;
+    return n == 1 ? 0 : -1;
 }
 
-int
-worker_hand_off(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen)
+void
+worker_resume(struct worker *w)
 {
-    struct msg m = {.kind = MSG_CONN, .fd = fd};
-    m.salen = salen < sizeof(m.sa) ? salen : sizeof(m.sa);
-    memcpy(&m.sa, sa, m.salen);
-    if (send_msg(w, &m) == 0)
-        return 0;
-    close(fd); /* the worker is 64 KiB of hand-offs behind: refuse */
-    return -1;
+    /* The flags are hints the worker clears: a message too many costs a no-op, and while one
+     * waits in the pipe no other is written, so closes cannot fill the pipe. */
+    if (w->accept_paused && !w->resume_sent++)
+        send_msg(w, MSG_RESUME);
 }
 
 void
 worker_drain(struct worker *w)
 {
-    struct msg m = {.kind = MSG_DRAIN, .fd = -1};
-    send_msg(w, &m);
+    if (send_msg(w, MSG_DRAIN) < 0)
+        log_error(&w->srv->log, "worker %u: cannot be told to drain: %s", w->id, strerror(errno));
 }
 
 void
 worker_stop(struct worker *w)
 {
-    struct msg m = {.kind = MSG_STOP, .fd = -1};
-    if (send_msg(w, &m) < 0)
+    if (send_msg(w, MSG_STOP) < 0)
         log_error(&w->srv->log, "worker %u: cannot be told to stop: %s", w->id, strerror(errno));
 }
 
@@ -193,6 +284,9 @@ worker_free(struct worker *w)
         pthread_join(w->thread, NULL);
     else
         conn_free_all(w);
+    close_listeners(w);
+    if (w->accept_retry)
+        event_free(w->accept_retry);
     if (w->ev_pipe)
         event_free(w->ev_pipe);
     if (w->trim_timer)

@@ -1,8 +1,10 @@
-/* worker: one event loop in its own thread, serving the connections the acceptor (the main
- * thread, which owns the listeners) hands it. Everything a connection touches on the network
- * side (its events, timers, the list of open connections, the Date header cache) belongs to one
- * worker; the application state (fixtures, throttle, journal, metrics, store) is shared through
- * its thread-safe interfaces. Messages reach a worker through a pipe, so no libevent call ever
+/* worker: one event loop in its own thread, accepting on listening sockets of its own (one per
+ * --listen address, all bound to the same port with SO_REUSEPORT: the kernel spreads new
+ * connections over the workers) and serving what it accepted. Everything a connection touches on
+ * the network side (the listeners, its events, timers, the list of open connections, the Date
+ * header cache, its TLS configuration and random generator) belongs to one worker; the
+ * application state (fixtures, throttle, journal, metrics, store) is shared through its
+ * thread-safe interfaces. Messages reach a worker through a pipe, so no libevent call ever
  * crosses threads. */
 #ifndef ZAPI_WORKER_H
 #define ZAPI_WORKER_H
@@ -13,13 +15,14 @@
 #include <time.h>
 
 #include "buf.h"
+#include "config.h"
 
 struct server;
 struct conn;
+struct evconnlistener;
 
-/* Bytes the workers write to the server's workers_done pipe. */
-#define WORKER_ENDED 'E'       /* its loop has ended */
-#define WORKER_CONN_CLOSED 'C' /* a connection closed while accepting was paused */
+/* The byte a worker writes to the server's workers_done pipe when its loop has ended. */
+#define WORKER_ENDED 'E'
 
 struct worker {
     struct server *srv;
@@ -27,6 +30,11 @@ struct worker {
     struct event_base *base;
     int pipe_fds[2]; /* messages to this worker: written at [1], read at [0] */
     struct event *ev_pipe;
+    struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
+    size_t nlisteners;
+    _Atomic int accept_paused;       /* listeners off: descriptors ran out (see worker_resume) */
+    _Atomic int resume_sent;         /* a MSG_RESUME is in the pipe: one is enough */
+    struct event *accept_retry;      /* resumes accepting when no connection closes for a while */
     struct event *trim_timer;        /* gives freed memory back after many connections closed */
     unsigned long closed_since_trim; /* connections closed since the last trim */
     struct conn *conns;              /* this worker's open connections */
@@ -45,9 +53,14 @@ int worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *e
 /* Runs the loop in a new thread. When it ends (drained or stopped) the worker closes what is
  * left and writes one byte to the server's workers_done pipe. 0, or -1 with the reason in err. */
 int worker_start(struct worker *w, struct buf *err);
-/* From any thread: the worker serves the accepted connection fd. 0, or -1 (fd closed). */
-int worker_hand_off(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
-/* From any thread: answer what is in flight, close idle connections, then end the loop. */
+/* Before worker_start: the worker accepts on the listening socket fd (it takes ownership, and
+ * closes it on failure too). 0, or -1 with the reason in err. */
+int worker_listen(struct worker *w, int fd, struct buf *err);
+/* From any thread, after a connection closed and freed its descriptor: if the worker paused
+ * accepting because descriptors ran out, it resumes. */
+void worker_resume(struct worker *w);
+/* From any thread: close the listeners, answer what is in flight, close idle connections, then
+ * end the loop. */
 void worker_drain(struct worker *w);
 /* From any thread: end the loop now; connections still open are closed. */
 void worker_stop(struct worker *w);

@@ -8,8 +8,8 @@ import time
 import unittest
 import warnings
 
-from mockserver import (RawHTTPReader, ServerTestCase, json_request, make_context,
-                        raw_request, xml_request)
+from mockserver import (FIXTURES_DIR, MockServer, RawHTTPReader, ServerTestCase, json_request,
+                        make_context, raw_request, run_binary, xml_request)
 
 
 def method_of(r):
@@ -269,6 +269,65 @@ class BadClients(ServerTestCase):
         s.sendall(raw_request(xml_request("zapiPing")) * 20)
         s.close()
         self.assertServerFine()
+
+
+def listening_sockets(port):
+    """How many TCP sockets listen on port (Linux /proc/net/tcp and tcp6)."""
+    count = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name, encoding="ascii") as f:
+                rows = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                count += 1
+    return count
+
+
+class Workers(unittest.TestCase):
+    """Each worker accepts on a listening socket of its own (SO_REUSEPORT) per --listen address."""
+
+    def start(self, workers, listen=("127.0.0.1:0",)):
+        s = MockServer(args=["--workers", str(workers), "--log-level", "debug"], listen=listen)
+        self.addCleanup(s.close)
+        s.start()
+        return s
+
+    def test_port_0_gives_every_worker_a_socket_on_one_port(self):
+        s = self.start(3, listen=("127.0.0.1:0", "127.0.0.1:0"))
+        self.assertEqual(len(set(s.ports)), 2, s.ports)
+        for port in s.ports:
+            self.assertEqual(listening_sockets(port), 3, "port %d" % port)
+            self.assertEqual(s.post_xml("zapiPing", conn=s.connection(port=port)).status, 200)
+        self.assertEqual(len(re.findall(r"listening on 127\.0\.0\.1:0 \(port \d+", s.log())), 2)
+        s.stop()
+
+    def test_connections_are_served_by_every_worker(self):
+        # The kernel spreads connections over the sockets by their addresses and ports: of 32
+        # connections, all reach one worker of two once in 2^31 runs.
+        s = self.start(2)
+        for _ in range(32):
+            conn = s.connection()
+            try:
+                self.assertEqual(s.post_xml("zapiPing", conn=conn).status, 200)
+            finally:
+                conn.close()
+        workers = set(re.findall(r"accepted \(tls, worker (\d+)\)", s.log()))
+        self.assertEqual(workers, {"0", "1"}, s.log()[-2000:])
+        s.stop()
+
+    def test_port_in_use_is_refused(self):
+        # SO_REUSEPORT must not let a second server share (and split) the port of the first.
+        s = self.start(2)
+        p = run_binary(["--listen", "127.0.0.1:%d" % s.port, "--fixtures", FIXTURES_DIR,
+                        "--no-tls", "--workers", "2"])
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertIn("127.0.0.1:%d: Address already in use" % s.port, p.stderr)
+        self.assertEqual(listening_sockets(s.port), 2)
+        s.stop()
 
 
 class OldTls(ServerTestCase):
