@@ -639,7 +639,7 @@ setup(struct conn *c, struct server *srv, struct event_base *base, int fd)
         event_priority_set(c->ev_write, SERVER_PRIORITY_BULK) < 0)
         return -1;
     if (srv->tls)
-        return tls_transport_new(srv->tls, fd, c->out, &c->tr);
+        return tls_transport_new(c->w->tls, fd, c->out, &c->tr);
     return plain_transport_new(fd, c->out, &c->tr);
 }
 

@@ -18,14 +18,19 @@
 #include "mbedtls/x509_crt.h"
 
 struct tls_server {
-    mbedtls_ssl_config conf;
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
-    mbedtls_pk_context ecdsa_key; /* key as a long-lived ECDSA context, when it is an EC key */
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
+    mbedtls_pk_context ecdsa_key;    /* key as a long-lived ECDSA context, when it is an EC key */
+    mbedtls_entropy_context entropy; /* thread-safe: seeds every generator */
+    mbedtls_ctr_drbg_context drbg;   /* the tickets' (their context locks around it) */
     mbedtls_ssl_ticket_context tickets;
     char *cert_file;
+};
+
+/* A CTR-DRBG locks a mutex per call: shared, the workers' handshakes queued on it. */
+struct tls_worker {
+    mbedtls_ssl_config conf;
+    mbedtls_ctr_drbg_context drbg;
 };
 
 struct tls_conn {
@@ -109,14 +114,22 @@ keep_signing_key(struct tls_server *s, const char *key_file, struct buf *err)
 }
 
 static int
-configure(struct tls_server *s, struct buf *err)
+seed(mbedtls_ctr_drbg_context *drbg, mbedtls_entropy_context *entropy, struct buf *err)
 {
-    mbedtls_ssl_config *c = &s->conf;
+    static const unsigned char pers[] = "zapi-mock tls";
+    int rc = mbedtls_ctr_drbg_seed(drbg, mbedtls_entropy_func, entropy, pers, sizeof(pers) - 1);
+    return rc == 0 ? 0 : fail(err, "seeding the random generator", NULL, rc);
+}
+
+static int
+configure(struct tls_worker *tw, struct tls_server *s, struct buf *err)
+{
+    mbedtls_ssl_config *c = &tw->conf;
     int rc = mbedtls_ssl_config_defaults(c, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                          MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0)
         return fail(err, "TLS configuration", NULL, rc);
-    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &s->drbg);
+    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &tw->drbg);
     mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_ciphersuites(c, suites);
@@ -127,14 +140,47 @@ configure(struct tls_server *s, struct buf *err)
     rc = mbedtls_ssl_conf_own_cert(c, &s->chain, key);
     if (rc != 0)
         return fail(err, "TLS certificate setup", NULL, rc);
-    /* Tickets let a returning client resume: ~10x cheaper than a full ECDHE handshake. */
-    rc = mbedtls_ssl_ticket_setup(&s->tickets, mbedtls_ctr_drbg_random, &s->drbg,
-                                  MBEDTLS_CIPHER_AES_256_GCM, 86400);
-    if (rc != 0)
-        return fail(err, "TLS session tickets", NULL, rc);
     mbedtls_ssl_conf_session_tickets_cb(c, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
                                         &s->tickets);
     return 0;
+}
+
+int
+tls_worker_new(struct tls_server *s, struct tls_worker **out, struct buf *err)
+{
+    struct tls_worker *tw = calloc(1, sizeof(*tw));
+    *out = NULL;
+    if (!tw) {
+        buf_printf(err, "out of memory setting up TLS");
+        return -1;
+    }
+    mbedtls_ssl_config_init(&tw->conf);
+    mbedtls_ctr_drbg_init(&tw->drbg);
+    if (seed(&tw->drbg, &s->entropy, err) < 0 || configure(tw, s, err) < 0) {
+        tls_worker_free(tw);
+        return -1;
+    }
+    *out = tw;
+    return 0;
+}
+
+void
+tls_worker_free(struct tls_worker *tw)
+{
+    if (!tw)
+        return;
+    mbedtls_ssl_config_free(&tw->conf);
+    mbedtls_ctr_drbg_free(&tw->drbg);
+    free(tw);
+}
+
+/* Tickets let a returning client resume: ~10x cheaper than a full ECDHE handshake. */
+static int
+setup_tickets(struct tls_server *s, struct buf *err)
+{
+    int rc = mbedtls_ssl_ticket_setup(&s->tickets, mbedtls_ctr_drbg_random, &s->drbg,
+                                      MBEDTLS_CIPHER_AES_256_GCM, 86400);
+    return rc == 0 ? 0 : fail(err, "TLS session tickets", NULL, rc);
 }
 
 int
@@ -148,23 +194,15 @@ tls_server_new(const char *cert_file, const char *key_file, int check_pair, stru
         buf_printf(err, "out of memory setting up TLS");
         return -1;
     }
-    mbedtls_ssl_config_init(&s->conf);
     mbedtls_x509_crt_init(&s->chain);
     mbedtls_pk_init(&s->key);
     mbedtls_pk_init(&s->ecdsa_key);
     mbedtls_entropy_init(&s->entropy);
     mbedtls_ctr_drbg_init(&s->drbg);
     mbedtls_ssl_ticket_init(&s->tickets);
-    static const unsigned char pers[] = "zapi-mock tls";
-    int rc =
-        mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy, pers, sizeof(pers) - 1);
-    if (rc != 0) {
-        fail(err, "seeding the random generator", NULL, rc);
-        tls_server_free(s);
-        return -1;
-    }
-    if (load_credentials(s, cert_file, key_file, check_pair, err) < 0 ||
-        keep_signing_key(s, key_file, err) < 0 || configure(s, err) < 0) {
+    if (seed(&s->drbg, &s->entropy, err) < 0 ||
+        load_credentials(s, cert_file, key_file, check_pair, err) < 0 ||
+        keep_signing_key(s, key_file, err) < 0 || setup_tickets(s, err) < 0) {
         tls_server_free(s);
         return -1;
     }
@@ -178,7 +216,6 @@ tls_server_free(struct tls_server *s)
     if (!s)
         return;
     mbedtls_ssl_ticket_free(&s->tickets);
-    mbedtls_ssl_config_free(&s->conf);
     mbedtls_x509_crt_free(&s->chain);
     mbedtls_pk_free(&s->key);
     mbedtls_pk_free(&s->ecdsa_key);
@@ -405,13 +442,13 @@ static const struct transport_ops tls_ops = {
 };
 
 int
-tls_transport_new(struct tls_server *srv, int fd, struct evbuffer *out, struct transport *t)
+tls_transport_new(struct tls_worker *tw, int fd, struct evbuffer *out, struct transport *t)
 {
     struct tls_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return -1;
     mbedtls_ssl_init(&c->ssl);
-    if (mbedtls_ssl_setup(&c->ssl, &srv->conf) != 0) {
+    if (mbedtls_ssl_setup(&c->ssl, &tw->conf) != 0) {
         mbedtls_ssl_free(&c->ssl);
         free(c);
         return -1;

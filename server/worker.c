@@ -11,6 +11,7 @@
 #include "envelope.h"
 #include "metrics.h"
 #include "server.h"
+#include "tls.h"
 
 /* glibc keeps what the connections' record buffers (33 KiB each) freed: after a storm of 2,000
  * connections RSS stayed at 88 MiB. malloc_trim hands the free pages back, half a second after
@@ -215,6 +216,8 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *err)
         buf_printf(err, "worker %u: cannot create its event loop", id);
         return -1;
     }
+    if (srv->tls && tls_worker_new(srv->tls, &w->tls, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -293,6 +296,7 @@ worker_free(struct worker *w)
         event_free(w->trim_timer);
     if (w->base)
         event_base_free(w->base);
+    tls_worker_free(w->tls);
     for (int i = 0; i < 2; i++)
         if (w->pipe_fds[i] >= 0)
             close(w->pipe_fds[i]);

@@ -20,6 +20,7 @@
 struct server;
 struct conn;
 struct evconnlistener;
+struct tls_worker;
 
 /* The byte a worker writes to the server's workers_done pipe when its loop has ended. */
 #define WORKER_ENDED 'E'
@@ -30,6 +31,7 @@ struct worker {
     struct event_base *base;
     int pipe_fds[2]; /* messages to this worker: written at [1], read at [0] */
     struct event *ev_pipe;
+    struct tls_worker *tls; /* NULL with --no-tls */
     struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
     size_t nlisteners;
     _Atomic int accept_paused;       /* listeners off: descriptors ran out (see worker_resume) */

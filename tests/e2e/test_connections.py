@@ -319,6 +319,25 @@ class Workers(unittest.TestCase):
         self.assertEqual(workers, {"0", "1"}, s.log()[-2000:])
         s.stop()
 
+    def test_sessions_resume_on_any_worker(self):
+        # Each worker has its own TLS configuration and random generator, but the ticket keys are
+        # shared: a ticket one worker issued resumes on the other.
+        s = self.start(2)
+        ctx = ssl.create_default_context(cafile=s.ca_file)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        first = ctx.wrap_socket(s.tcp_socket(), server_hostname="localhost")
+        session = first.session
+        first.close()
+        for i in range(24):
+            t = ctx.wrap_socket(s.tcp_socket(), server_hostname="localhost", session=session)
+            try:
+                self.assertTrue(t.session_reused, "connection %d was not resumed" % i)
+            finally:
+                t.close()
+        workers = set(re.findall(r"accepted \(tls, worker (\d+)\)", s.log()))
+        self.assertEqual(workers, {"0", "1"}, s.log()[-2000:])
+        s.stop()
+
     def test_port_in_use_is_refused(self):
         # SO_REUSEPORT must not let a second server share (and split) the port of the first.
         s = self.start(2)
