@@ -4,6 +4,7 @@
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -262,7 +263,7 @@ worker_resume(struct worker *w)
 {
     /* The flags are hints the worker clears: a message too many costs a no-op, and while one
      * waits in the pipe no other is written, so closes cannot fill the pipe. */
-    if (w->accept_paused && !w->resume_sent++)
+    if (w->accept_paused && !atomic_exchange(&w->resume_sent, 1))
         send_msg(w, MSG_RESUME);
 }
 
