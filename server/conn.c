@@ -675,7 +675,8 @@ conn_accept(struct worker *w, int fd, const struct sockaddr *sa, socklen_t salen
     w->conns = c;
     w->open_conns++; /* srv->open_conns was counted by the worker's accept */
     metrics_connection(srv->app.metrics, 1);
-    evutil_make_socket_nonblocking(fd);
+    /* Non-blocking already: the worker's listener accepts with SOCK_NONBLOCK (libevent's
+     * default), so no fcntl here. */
     /* Small records and answers must leave at once, not wait for Nagle. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
