@@ -20,9 +20,11 @@
 
 /* How long SIGTERM waits for answers in flight before closing what is left. */
 #define DRAIN_SECONDS 1.0
-/* Descriptors kept beside the connections: standard streams, listeners, the event loop, signals,
- * inotify, and the fixture files and directories a reload opens. */
+/* Descriptors kept beside the connections: standard streams, the main loop, signals, inotify,
+ * and the fixture files and directories a reload opens... */
 #define FD_RESERVE 32
+/* ...and for each worker its event loop and pipe (3), besides a listener per address. */
+#define FD_PER_WORKER 3
 /* Connections the kernel queues on each listening socket until its worker accepts them. */
 #define LISTEN_BACKLOG 1024
 
@@ -38,7 +40,8 @@ server_conn_closed(struct server *srv)
 static void
 fit_open_files_limit(struct server *srv)
 {
-    const rlim_t want = (rlim_t)srv->cfg->max_connections + FD_RESERVE;
+    const rlim_t reserve = FD_RESERVE + (rlim_t)srv->nworkers * (FD_PER_WORKER + srv->cfg->nlisten);
+    const rlim_t want = (rlim_t)srv->cfg->max_connections + reserve;
     struct rlimit rl;
     srv->max_conns = srv->cfg->max_connections;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
@@ -52,7 +55,7 @@ fit_open_files_limit(struct server *srv)
         rl.rlim_cur = old;
     if (rl.rlim_cur >= want)
         return;
-    srv->max_conns = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : rl.rlim_cur / 2;
+    srv->max_conns = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : rl.rlim_cur / 2;
     log_warn(&srv->log,
              "the open files limit (%llu, hard %llu) allows %lu connections, not the %u of "
              "--max-connections: more are refused",
@@ -314,14 +317,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* The workers and the pipe on which they report their end; their threads start in server_run. */
+static unsigned
+worker_count(const struct config *cfg)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cfg->workers                 ? cfg->workers
+           : cores < 1                  ? 1
+           : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS
+                                        : (unsigned)cores;
+}
+
 static int
 start_workers_loop(struct server *srv, struct buf *err)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    srv->nworkers = srv->cfg->workers            ? srv->cfg->workers
-                    : cores < 1                  ? 1
-                    : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS
-                                                 : (unsigned)cores;
     if (pipe2(srv->workers_done, O_NONBLOCK | O_CLOEXEC) < 0) {
         srv->workers_done[0] = srv->workers_done[1] = -1;
         buf_printf(err, "cannot create the workers' pipe: %s", strerror(errno));
@@ -351,6 +359,7 @@ server_init(struct server *srv, const struct config *cfg, FILE *log_out, struct 
     struct http_limits limits = HTTP_LIMITS_DEFAULT;
     limits.max_body = cfg->max_body;
     srv->limits = limits;
+    srv->nworkers = worker_count(cfg);
     fit_open_files_limit(srv);
     srv->app_ready = 1;
     if (app_init(&srv->app, cfg, &srv->log, &app_system_clock, err) < 0)
