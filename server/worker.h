@@ -39,6 +39,8 @@ struct worker {
     struct event *accept_retry;      /* resumes accepting when no connection closes for a while */
     struct event *trim_timer;        /* gives freed memory back after many connections closed */
     unsigned long closed_since_trim; /* connections closed since the last trim */
+    struct event *grow_timer;        /* grows libevent's descriptor table in slices */
+    int grow_next, grow_end;         /* the next descriptor number to grow for, the end */
     struct conn *conns;              /* this worker's open connections */
     unsigned long open_conns;
     size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */

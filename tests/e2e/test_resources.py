@@ -220,5 +220,43 @@ class SlowReaders(unittest.TestCase):
         s.stop()
 
 
+class Memory(unittest.TestCase):
+    """What keeps RSS near idle after a storm of connections (worker.c): libevent's table of
+    descriptors grown at start, and freed memory handed back after a burst of closes."""
+
+    TRIM_AFTER_CLOSES = 256  # worker.c
+    TRIM = r"worker 0: memory trimmed after (\d+) closed connections: RSS (\d+) -> (\d+) KiB"
+
+    def churn(self, s, count):
+        """count connections accepted and closed by the server (TCP only: no handshake to pay)."""
+        for _ in range(count):
+            socket.create_connection(("127.0.0.1", s.port), timeout=5).close()
+
+    def test_burst_of_closes_is_followed_by_a_trim(self):
+        s = MockServer(args=["--log-level", "debug", "--workers", "1"])
+        self.addCleanup(s.close)
+        s.start()
+        self.churn(s, 20)
+        time.sleep(1.0)  # twice the trim's delay
+        self.assertNotRegex(s.log(), self.TRIM[:20])
+        self.churn(s, self.TRIM_AFTER_CLOSES + 20)
+        m = s.wait_for_log(self.TRIM, timeout=10.0)[0]
+        self.assertGreaterEqual(int(m.group(1)), self.TRIM_AFTER_CLOSES)
+        self.assertGreater(int(m.group(2)), 0)
+        self.assertEqual(s.post_xml("zapiPing").status, 200)
+
+    def test_descriptor_table_grown_at_start(self):
+        # Every worker, for each number up to --max-connections plus 64 (worker.c), unless the
+        # open files limit is lower.
+        s = MockServer(args=["--log-level", "debug", "--workers", "2", "--max-connections", "300"])
+        self.addCleanup(s.close)
+        s.start()
+        found = s.wait_for_log(r"worker (\d): descriptor table grown to (\d+) entries", count=2)
+        self.assertEqual(sorted(m.group(1) for m in found), ["0", "1"])
+        want = min(300 + 64, open_limit_of(s.proc.pid))
+        self.assertEqual([int(m.group(2)) for m in found], [want, want])
+        self.assertEqual(s.post_xml("zapiPing").status, 200)
+
+
 if __name__ == "__main__":
     unittest.main()
