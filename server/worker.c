@@ -38,8 +38,10 @@
  * bytes pinned ~400 pages per worker). So each worker, idle after start, grows its table for
  * every descriptor number the server may use (a dup of its pipe gets an event added and deleted
  * under each number): the entries sit together and RSS comes back to 1.01x. 4,160 numbers cost
- * ~200 KiB per worker and 10-30 ms of its time, in slices between its events. */
-#define GROW_FDS_PER_SLICE 256
+ * ~200 KiB per worker and 10-30 ms of its time, in slices between its events, from a second
+ * after start so that the first answers do not wait for it. */
+#define GROW_DELAY_SECONDS 1
+#define GROW_FDS_PER_SLICE 128
 #define GROW_FDS_SPARE 64  /* numbers above --max-connections: listeners, pipes, files */
 #define GROW_FDS_MAX 65536 /* beyond, entries are allocated as descriptors come */
 
@@ -307,11 +309,11 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *err)
     w->trim_timer = w->base ? evtimer_new(w->base, on_trim, w) : NULL;
     w->accept_retry = w->base ? evtimer_new(w->base, on_accept_retry, w) : NULL;
     w->grow_timer = w->base ? evtimer_new(w->base, on_grow, w) : NULL;
-    struct timeval now = {0, 0};
+    struct timeval grow_at = {GROW_DELAY_SECONDS, 0};
     if (!w->ev_pipe || !w->trim_timer || !w->accept_retry || !w->grow_timer ||
         event_add(w->ev_pipe, NULL) < 0 ||
         event_priority_set(w->grow_timer, SERVER_PRIORITIES - 1) < 0 ||
-        evtimer_add(w->grow_timer, &now) < 0) {
+        evtimer_add(w->grow_timer, &grow_at) < 0) {
         buf_printf(err, "worker %u: cannot create its event loop", id);
         return -1;
     }

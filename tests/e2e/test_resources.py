@@ -246,12 +246,13 @@ class Memory(unittest.TestCase):
         self.assertEqual(s.post_xml("zapiPing").status, 200)
 
     def test_descriptor_table_grown_at_start(self):
-        # Every worker, for each number up to --max-connections plus 64 (worker.c), unless the
-        # open files limit is lower.
+        # Every worker, from a second after start, for each number up to --max-connections plus
+        # 64 (worker.c), unless the open files limit is lower.
         s = MockServer(args=["--log-level", "debug", "--workers", "2", "--max-connections", "300"])
         self.addCleanup(s.close)
         s.start()
-        found = s.wait_for_log(r"worker (\d): descriptor table grown to (\d+) entries", count=2)
+        found = s.wait_for_log(r"worker (\d): descriptor table grown to (\d+) entries",
+                               count=2, timeout=15.0)
         self.assertEqual(sorted(m.group(1) for m in found), ["0", "1"])
         want = min(300 + 64, open_limit_of(s.proc.pid))
         self.assertEqual([int(m.group(2)) for m in found], [want, want])
