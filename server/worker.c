@@ -96,20 +96,18 @@ on_grow_probe(evutil_socket_t fd, short what, void *arg)
     (void)arg;
 }
 
-/* Gives descriptor number fd (or the next free one above) an entry in libevent's table.
- * Returns the number used, or -1 when no descriptor could be made. */
+/* Gives descriptor number fd (or the next free one above) an entry in libevent's table, through
+ * probe (an event of this worker's, not pending). Returns the number used, or -1 when no
+ * descriptor could be made. */
 static int
-grow_one(struct worker *w, int fd)
+grow_one(struct worker *w, struct event *probe, int fd)
 {
     int d = fcntl(w->pipe_fds[0], F_DUPFD_CLOEXEC, fd);
     if (d < 0)
         return -1;
-    struct event *probe = event_new(w->base, d, EV_READ, on_grow_probe, NULL);
-    if (probe) {
-        if (event_add(probe, NULL) == 0)
-            event_del(probe);
-        event_free(probe);
-    }
+    if (event_assign(probe, w->base, d, EV_READ, on_grow_probe, NULL) == 0 &&
+        event_add(probe, NULL) == 0)
+        event_del(probe);
     close(d);
     return d;
 }
@@ -120,6 +118,8 @@ on_grow(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     (void)fd;
     (void)what;
+    if (w->draining)
+        return; /* it would only compete with the last answers */
     if (w->grow_end == 0) {
         struct rlimit rl;
         rlim_t end = (rlim_t)w->srv->max_conns + GROW_FDS_SPARE;
@@ -129,15 +129,23 @@ on_grow(evutil_socket_t fd, short what, void *arg)
             end = GROW_FDS_MAX;
         w->grow_end = (int)end;
     }
+    struct event *probe = event_new(w->base, -1, 0, on_grow_probe, NULL);
+    if (!probe) {
+        log_debug(&w->srv->log, "worker %u: descriptor table grown to %d of %d: out of memory",
+                  w->id, w->grow_next, w->grow_end);
+        return;
+    }
     for (int i = 0; i < GROW_FDS_PER_SLICE && w->grow_next < w->grow_end; i++) {
-        int d = grow_one(w, w->grow_next);
+        int d = grow_one(w, probe, w->grow_next);
         if (d < 0) {
             log_debug(&w->srv->log, "worker %u: descriptor table grown to %d of %d: %s", w->id,
                       w->grow_next, w->grow_end, strerror(errno));
+            event_free(probe);
             return;
         }
         w->grow_next = d + 1;
     }
+    event_free(probe);
     if (w->grow_next < w->grow_end) {
         struct timeval now = {0, 0};
         evtimer_add(w->grow_timer, &now);
