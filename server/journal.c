@@ -34,6 +34,10 @@ struct rec {
     long latency_us;
     char *peer, *method; /* NUL-terminated, no NULs inside */
     struct body req, resp;
+    /* req holds the request as sent, to be masked when first read (settle); masked then owns
+     * the masked copy req points to. */
+    int unmasked;
+    char *masked;
     char *text; /* journal_render's text of this entry, made on first use */
     size_t text_len;
     char data[];
@@ -139,8 +143,10 @@ copy_body(char *dst, struct body *b, const char *src, size_t len, size_t orig_le
     return dst + len;
 }
 
-/* Builds the kept copy of e, outside the lock. A request that may hold a secret is masked first
- * (mask_body: on the parsed tree), then cut; one that cannot is copied as it is. */
+/* Builds the kept copy of e, outside the lock. A request that fits max_body is kept as sent and
+ * masked when the entry is first read (settle): masking parses the body once more, a third of an
+ * Authenticate's cost, and most entries are never read. A longer one that may hold a secret is
+ * masked now (mask_body: on the parsed tree), as the cut must come after the masking. */
 static struct rec *
 rec_new(const struct journal_entry *e, size_t max_body)
 {
@@ -153,8 +159,8 @@ rec_new(const struct journal_entry *e, size_t max_body)
     const char *req = e->request;
     size_t qsrc = qorig;
     struct buf masked = BUF_INIT;
-    int partial = 0;
-    if (qorig && mask_body_may_hold_secret(req, qorig)) {
+    int partial = 0, later = qorig <= max_body;
+    if (qorig && !later && mask_body_may_hold_secret(req, qorig)) {
         if (mask_body(req, qorig, max_body, &masked, &partial) < 0) {
             buf_free(&masked);
             return NULL;
@@ -175,6 +181,8 @@ rec_new(const struct journal_entry *e, size_t max_body)
     r->zapi_error = e->zapi_error;
     r->method_error = e->method_error;
     r->latency_us = e->latency_us;
+    r->unmasked = qorig && later;
+    r->masked = NULL;
     r->text = NULL;
     r->text_len = 0;
     char *p = copy_field(r->data, &r->peer, peer, plen);
@@ -185,11 +193,39 @@ rec_new(const struct journal_entry *e, size_t max_body)
     return r;
 }
 
+/* Masks r's request if rec_new left it as sent: what rec_new would have stored, masked then
+ * cut. The bytes as sent are wiped. Under the lock, before anything reads r->req. Returns 0, or
+ * -1 when out of memory (r stays unmasked and must not be shown). */
+static int
+settle(struct rec *r, size_t max_body)
+{
+    if (!r->unmasked)
+        return 0;
+    struct body *q = &r->req;
+    if (mask_body_may_hold_secret(q->data, q->len)) {
+        struct buf masked = BUF_INIT;
+        int partial = 0;
+        if (mask_body(q->data, q->len, max_body, &masked, &partial) < 0 ||
+            (!masked.data && buf_append(&masked, "", 0) < 0)) {
+            buf_free(&masked);
+            return -1;
+        }
+        size_t qlen = cut_point(masked.data, masked.len, max_body);
+        memset(q->data, 0, q->len);
+        r->masked = masked.data; /* owned by r from here on */
+        *q = (struct body){masked.data, qlen, q->orig_len, partial || qlen < masked.len};
+    }
+    r->unmasked = 0;
+    return 0;
+}
+
 static void
 rec_free(struct rec *r)
 {
-    if (r)
+    if (r) {
         free(r->text);
+        free(r->masked);
+    }
     free(r);
 }
 
@@ -323,11 +359,12 @@ key_push(struct jkey *k, size_t per_client, struct rec *r, struct rec **old)
 
 /* The entries of k as a JSON array, newest first. Under the lock. */
 static json_t *
-entries_json_locked(struct jkey *k)
+entries_json_locked(struct jkey *k, size_t max_body)
 {
     json_t *items = json_array();
     for (size_t n = k ? k->count : 0; items && n > 0; n--) { /* from the newest */
-        json_t *item = rec_json(k->ring[(k->head + n - 1) % k->count]);
+        struct rec *r = k->ring[(k->head + n - 1) % k->count];
+        json_t *item = settle(r, max_body) == 0 ? rec_json(r) : NULL;
         if (json_array_append_new(items, item) != 0) {
             json_decref(items);
             items = NULL;
@@ -339,11 +376,11 @@ entries_json_locked(struct jkey *k)
 /* Makes r's text once: rec_json dumped with JSON_INDENT(2), each line after the first indented
  * by ITEM_INDENT. Under the lock. Returns 0, or -1 when out of memory. */
 static int
-render_rec(struct rec *r)
+render_rec(struct rec *r, size_t max_body)
 {
     if (r->text)
         return 0;
-    json_t *o = rec_json(r);
+    json_t *o = settle(r, max_body) == 0 ? rec_json(r) : NULL;
     char *flat = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     if (!flat)
@@ -372,7 +409,7 @@ render_rec(struct rec *r)
 
 /* Appends k's entries, newest first, each rendered once in its life. Under the lock. */
 static int
-render_locked(struct jkey *k, struct buf *out)
+render_locked(struct jkey *k, size_t max_body, struct buf *out)
 {
     static const char first[] = "\n" ITEM_INDENT, next[] = ",\n" ITEM_INDENT, end[] = "\n  ]";
     size_t count = k ? k->count : 0, total = 2;
@@ -380,7 +417,7 @@ render_locked(struct jkey *k, struct buf *out)
         return buf_append_str(out, "[]") < 0 ? -1 : 0;
     for (size_t n = count; n > 0; n--) {
         struct rec *r = k->ring[(k->head + n - 1) % count];
-        if (render_rec(r) < 0)
+        if (render_rec(r, max_body) < 0)
             return -1;
         total += sizeof(next) + r->text_len;
     }
@@ -402,7 +439,7 @@ journal_render(struct journal *j, const char *key, struct buf *out)
     if (!key)
         key = JOURNAL_ANONYMOUS;
     pthread_mutex_lock(&j->mu);
-    int rc = render_locked(key_find(j, key), out);
+    int rc = render_locked(key_find(j, key), j->max_body, out);
     pthread_mutex_unlock(&j->mu);
     return rc;
 }
@@ -484,7 +521,7 @@ journal_json(struct journal *j, const char *key)
     if (!key)
         key = JOURNAL_ANONYMOUS;
     pthread_mutex_lock(&j->mu);
-    json_t *items = entries_json_locked(key_find(j, key));
+    json_t *items = entries_json_locked(key_find(j, key), j->max_body);
     pthread_mutex_unlock(&j->mu);
     return items;
 }

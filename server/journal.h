@@ -9,9 +9,11 @@
  * method at 255 bytes. A cut never splits a well-formed UTF-8 character (it backs off up to 3
  * bytes instead).
  *
- * Secrets: a request that may hold one is masked before it is stored, on what the server
- * understood of it (mask.h: parsed, masked in the tree, written back), then cut; one that cannot
- * is kept as sent. Responses are kept verbatim.
+ * Secrets: a request that may hold one is masked, on what the server understood of it (mask.h:
+ * parsed, masked in the tree, written back), then cut; one that cannot is kept as sent. A
+ * request of at most max_body bytes is masked when its entry is first read (journal_json,
+ * journal_render), under the lock, and its bytes as sent are wiped then; a longer one before it
+ * is stored. Either way every reader sees the masked text only. Responses are kept verbatim.
  *
  * Bodies are raw bytes and may hold NULs or invalid UTF-8; the JSON export always yields valid
  * JSON strings: NUL becomes \u0000, and each byte not part of well-formed UTF-8 becomes U+FFFD.
@@ -60,8 +62,8 @@ struct journal;
 struct journal *journal_new(size_t per_client, size_t max_body, size_t max_keys);
 /* Frees the journal and everything it holds. No other thread may be using it. NULL is a no-op. */
 void journal_free(struct journal *j);
-/* Copies e under key, masking the request's secrets and cutting bodies at max_body. Returns 0, or
- * -1 (entry dropped) when key is new and max_keys keys exist already, or out of memory. */
+/* Copies e under key, cutting bodies at max_body (the request's secrets masked, see above). Returns
+ * 0, or -1 (entry dropped) when key is new and max_keys keys exist already, or out of memory. */
 int journal_record(struct journal *j, const char *key, const struct journal_entry *e);
 /* Copies key's count of requests ever recorded (not only those kept) and the time of the latest
  * into total and last_time, either of which may be NULL. Returns 0, or -1 for an unknown key. */
