@@ -123,14 +123,35 @@ append_escaped(struct buf *out, const char *s)
 
 /* ---- requests_total series ---- */
 
-/* Writes the key of a series to key; returns where its method starts. */
+/* Writes v in decimal and a comma at p (room for 12 bytes); returns the byte after. */
+static char *
+put_code(char *p, int v)
+{
+    char digits[12];
+    size_t i = sizeof(digits);
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    digits[--i] = ',';
+    do
+        digits[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        digits[--i] = '-';
+    memcpy(p, digits + i, sizeof(digits) - i);
+    return p + sizeof(digits) - i;
+}
+
+/* Writes the key of a series, "status,zapi_error,method_error,method", to key; returns where its
+ * method starts. On every request: no printf (2.5 K instructions). */
 static size_t
 series_key(char key[SERIES_KEY_MAX], const char *method, int status, int zapi_error,
            int method_error)
 {
-    int prefix = snprintf(key, SERIES_KEY_MAX, "%d,%d,%d,", status, zapi_error, method_error);
-    snprintf(key + prefix, SERIES_KEY_MAX - (size_t)prefix, "%s", method);
-    return (size_t)prefix;
+    char *p = put_code(put_code(put_code(key, status), zapi_error), method_error);
+    size_t prefix = (size_t)(p - key);
+    size_t len = strnlen(method, SERIES_KEY_MAX - 1 - prefix);
+    memcpy(p, method, len);
+    p[len] = '\0';
+    return prefix;
 }
 
 /* The series to count a request in: its own, a new one while under the cap, else the "other"

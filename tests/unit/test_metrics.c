@@ -470,6 +470,37 @@ START_TEST(test_negative_codes_share_series)
 }
 END_TEST
 
+/* Series are told apart by their codes and method however the digits fall: codes and names that
+ * would run together in a careless key ("200,1,23," vs "200,12,3,", a method starting with a
+ * digit and a comma) each keep their own series, and each is found again. */
+START_TEST(test_codes_keep_series_apart)
+{
+    struct metrics *m = mk(20);
+    static const struct {
+        const char *method;
+        int status, zapi_error, method_error;
+    } rows[] = {
+        {"x", 200, 1, 23}, {"x", 200, 12, 3},          {"3,x", 200, 1, 2}, {"x", 200, 1, 2},
+        {"x", 2001, 2, 3}, {"x", 200, 12, 2147483647}, {"x", 20, 0, 12},   {"x", 503, 2, 1000000},
+    };
+    for (int round = 1; round <= 2; round++)
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+            metrics_request(m, rows[i].method, rows[i].status, rows[i].zapi_error,
+                            rows[i].method_error, 1);
+    char *text = render(m);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char line[256];
+        snprintf(line, sizeof(line),
+                 "zapi_mock_requests_total{method=\"%s\",status=\"%d\",zapi_error=\"%d\","
+                 "method_error=\"%d\"}",
+                 rows[i].method, rows[i].status, rows[i].zapi_error, rows[i].method_error);
+        assert_value(text, line, 2);
+    }
+    free(text);
+    metrics_free(m);
+}
+END_TEST
+
 /* ---- bounds ---- */
 
 START_TEST(test_series_cap_other)
@@ -954,6 +985,7 @@ metrics_suite(void)
     tcase_add_test(tc, test_label_cut);
     tcase_add_test(tc, test_label_cut_then_escape);
     tcase_add_test(tc, test_negative_codes_share_series);
+    tcase_add_test(tc, test_codes_keep_series_apart);
     tcase_add_test(tc, test_order_independent);
     suite_add_tcase(s, tc);
 
