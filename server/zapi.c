@@ -328,8 +328,25 @@ run_handler(const struct zapi_env *env, struct vars *v, const struct method_hand
     model_free(&model);
 }
 
+/* The method's handler, looked up when first needed: the lookup compares the name with every
+ * handler's, and most requests need none (a ping, a fixture without placeholders). */
+struct handler_ref {
+    const struct method_handler *h; /* NULL when the method has none */
+    int known;
+};
+
+static const struct method_handler *
+handler_of(struct handler_ref *r, const char *method_name)
+{
+    if (!r->known) {
+        r->h = methods_find(method_name);
+        r->known = 1;
+    }
+    return r->h;
+}
+
 static void
-dispatch(const struct zapi_env *env, struct vars *v, const struct method_handler *h,
+dispatch(const struct zapi_env *env, struct vars *v, struct handler_ref *handler,
          struct zapi_result *out)
 {
     const struct fixture *f = fixtures_method(env->fixtures, v->req->method_name);
@@ -344,7 +361,9 @@ dispatch(const struct zapi_env *env, struct vars *v, const struct method_handler
         return;
     }
     /* A fixture without placeholders is the user's word: served as it is. */
-    if (h && f->dynamic && env->store)
+    const struct method_handler *h =
+        f->dynamic && env->store ? handler_of(handler, v->req->method_name) : NULL;
+    if (h)
         run_handler(env, v, h, f, out);
     else
         answer(v, f, "", 200, out);
@@ -352,12 +371,15 @@ dispatch(const struct zapi_env *env, struct vars *v, const struct method_handler
 
 /* The logins carry zapiUsername/zapiPassword instead of a token. */
 static int
-is_login(const struct method_handler *h, const struct envelope *req)
+is_login(struct handler_ref *handler, const struct envelope *req)
 {
-    if (!h || !(h->flags & METHOD_NO_TOKEN) || !req->doc)
+    if (!req->doc)
         return 0;
     xmlNode *root = xmlDocGetRootElement(req->doc);
-    return xml_child(root, "zapiUsername") || xml_child(root, "zapiPassword");
+    if (!xml_child(root, "zapiUsername") && !xml_child(root, "zapiPassword"))
+        return 0;
+    const struct method_handler *h = handler_of(handler, req->method_name);
+    return h && (h->flags & METHOD_NO_TOKEN);
 }
 
 void
@@ -382,10 +404,10 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
     v.method = req.method_name;
     printable(out->method, sizeof(out->method), req.method_name);
     printable(out->token, sizeof(out->token), req.token);
-    const struct method_handler *h = methods_find(req.method_name);
-    if (is_login(h, &req)) {
+    struct handler_ref handler = {NULL, 0};
+    if (is_login(&handler, &req)) {
         /* Answered before any token exists, so neither validated nor throttled. */
-        dispatch(env, &v, h, out);
+        dispatch(env, &v, &handler, out);
         if (v.agent && v.agent->partner && out->method_error == 0)
             snprintf(out->client, sizeof(out->client), "%s", v.agent->partner->token);
         buf_free(&why);
@@ -394,6 +416,7 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
     }
     v.partner = validate(&req, env->fixtures->registry, &why);
     if (!v.partner) {
+        const struct method_handler *h = handler_of(&handler, req.method_name);
         if (h && (h->flags & METHOD_NO_TOKEN) && !(req.token && req.token[0])) {
             buf_clear(&why);
             buf_printf(&why,
@@ -408,7 +431,7 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
         snprintf(out->client, sizeof(out->client), "%s", v.partner->token);
     }
     if (v.partner && !throttled(env, &v, out)) {
-        dispatch(env, &v, h, out);
+        dispatch(env, &v, &handler, out);
     }
     buf_free(&why);
     envelope_free(&req);
