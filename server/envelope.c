@@ -220,7 +220,10 @@ parse_xml(const char *body, size_t len, struct buf *err)
     struct xml_first_error first;
     xml_first_error_attach(ctxt, &first);
     ctxt->sax->internalSubset = refuse_internal_subset;
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    /* COMPACT keeps short texts (ids, tokens, names) inside their node instead of an allocation
+     * each; the tree must then not be modified, and nothing modifies a request's. */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+               XML_PARSE_COMPACT;
     xmlDoc *doc = NULL;
     if (!declares_other_encoding(body, len)) {
         doc = read_in_place(ctxt, body, len, opts);

@@ -13,7 +13,7 @@ enum body_format { FORMAT_XML, FORMAT_JSON };
 #define ENVELOPE_MAX_JSON_DEPTH 64
 
 struct envelope {
-    xmlDoc *doc;     /* root element <request> */
+    xmlDoc *doc;     /* root element <request>; read-only (XML_PARSE_COMPACT) */
     xmlNode *method; /* <zapiMethod> */
     char *token;     /* trimmed text, NULL when the element is absent */
     char *account_id;

@@ -233,6 +233,36 @@ START_TEST(test_xml_context_reuse)
 }
 END_TEST
 
+/* Texts of every length around the size libxml2 keeps inside a node (XML_PARSE_COMPACT) read
+ * back whole, as fields and through envelope_lookup, also blank-padded and beside an element
+ * with several text pieces. */
+START_TEST(test_xml_short_and_long_texts)
+{
+    const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (int len = 0; len <= 40; len++) {
+        char body[512], want[64];
+        snprintf(want, sizeof(want), "%.*s", len, digits);
+        snprintf(body, sizeof(body),
+                 "<request><zapiToken>%s</zapiToken><zapiAccountId> %s </zapiAccountId>"
+                 "<zapiMethod><methodName>m%s</methodName><p>%s<!--c-->%s</p></zapiMethod>"
+                 "</request>",
+                 want, want, want, want, want);
+        struct envelope env;
+        parse_ok(body, FORMAT_XML, &env);
+        ck_assert_str_eq(env.token, want);
+        ck_assert_str_eq(env.account_id, want);
+        ck_assert_str_eq(env.method_name + 1, want);
+        struct buf got = BUF_INIT, twice = BUF_INIT;
+        ck_assert_int_eq(envelope_lookup(&env, "zapiMethod.p", &got), 0);
+        buf_printf(&twice, "%s%s", want, want);
+        ck_assert_str_eq(got.data ? got.data : "", twice.data);
+        buf_free(&got);
+        buf_free(&twice);
+        envelope_free(&env);
+    }
+}
+END_TEST
+
 /* Declared encodings other than UTF-8 are converted (they skip the in-place fast path). */
 START_TEST(test_xml_declared_encodings)
 {
@@ -889,6 +919,7 @@ envelope_suite(void)
     tcase_add_test(tc, test_xml_order_attributes_whitespace);
     tcase_add_test(tc, test_xml_cdata_and_entities);
     tcase_add_test(tc, test_xml_context_reuse);
+    tcase_add_test(tc, test_xml_short_and_long_texts);
     tcase_add_test(tc, test_xml_declared_encodings);
     tcase_add_test(tc, test_xml_bom_and_declaration_encoding);
     tcase_add_test(tc, test_xml_empty_and_repeated_fields);
