@@ -338,8 +338,8 @@ json_to_children(xmlNode *parent, json_t *obj, int depth, struct buf *err)
     return 0;
 }
 
-static xmlDoc *
-parse_json(const char *body, size_t len, struct buf *err)
+xmlDoc *
+envelope_json_jansson(const char *body, size_t len, struct buf *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -371,6 +371,209 @@ parse_json(const char *body, size_t len, struct buf *err)
     }
     json_decref(root);
     return doc;
+}
+
+/* ---- JSON without jansson, for the common shapes ---- */
+
+/* envelope_json_scan builds the tree jansson's path would build for the bodies clients send
+ * (ASCII strings without escapes, whole numbers, true/false/null, objects, arrays of objects or
+ * scalars) in one pass, with the same libxml2 calls in the same order. Anything else (escapes,
+ * non-ASCII, fractions and exponents, duplicate keys, the {"request": ...} wrapper, errors) is
+ * left to jansson, so what a client is told never depends on which path read its body. */
+#define JSON_SCAN_MAX_DEPTH 32
+#define JSON_SCAN_MAX_KEYS 64  /* keys of one object checked for duplicates */
+#define JSON_SCAN_MAX_NAME 256 /* bytes of a key */
+#define JSON_SCAN_MAX_DIGITS 18
+
+struct jscan {
+    const char *p, *end;
+};
+
+static void
+js_blanks(struct jscan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+/* A string of printable ASCII without escapes: its bytes in *at, *len. 0, or -1. */
+static int
+js_string(struct jscan *s, const char **at, size_t *len)
+{
+    if (s->p >= s->end || *s->p != '"')
+        return -1;
+    const char *start = ++s->p;
+    for (; s->p < s->end && *s->p != '"'; s->p++) {
+        unsigned char c = (unsigned char)*s->p;
+        if (c < 0x20 || c >= 0x7F || c == '\\')
+            return -1;
+    }
+    if (s->p >= s->end)
+        return -1;
+    *at = start;
+    *len = (size_t)(s->p++ - start);
+    return 0;
+}
+
+/* A whole number as jansson would print it back (no sign on 0, no leading zero, no fraction or
+ * exponent, within 64 bits), or a literal: its text in *at, *len (0 bytes for null). 0, or -1. */
+static int
+js_scalar(struct jscan *s, const char **at, size_t *len)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    const char *start = s->p;
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(words[i]);
+        if ((size_t)(s->end - s->p) >= n && memcmp(s->p, words[i], n) == 0) {
+            s->p += n;
+            *at = start;
+            *len = i == 2 ? 0 : n;
+            return 0;
+        }
+    }
+    if (s->p < s->end && *s->p == '-')
+        s->p++;
+    const char *digits = s->p;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+        s->p++;
+    size_t n = (size_t)(s->p - digits);
+    if (n == 0 || n > JSON_SCAN_MAX_DIGITS || (digits[0] == '0' && (n > 1 || digits > start)))
+        return -1;
+    if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+        return -1;
+    *at = start;
+    *len = (size_t)(s->p - start);
+    return 0;
+}
+
+static int js_members(struct jscan *s, xmlNode *parent, int depth, int root);
+
+/* The value under name: an element (one per item of an array) under parent, as
+ * json_value_to_element makes it. 0, or -1 when jansson must read the body. */
+static int
+js_value(struct jscan *s, xmlNode *parent, const char *name, int depth, int in_array)
+{
+    if (s->p >= s->end)
+        return -1;
+    if (*s->p == '[') {
+        if (in_array)
+            return -1; /* an array in an array: jansson's path refuses it */
+        s->p++;
+        js_blanks(s);
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return 0;
+        }
+        for (;;) {
+            if (js_value(s, parent, name, depth + 1, 1) < 0)
+                return -1;
+            js_blanks(s);
+            if (s->p < s->end && *s->p == ']') {
+                s->p++;
+                return 0;
+            }
+            if (s->p >= s->end || *s->p != ',')
+                return -1;
+            s->p++;
+            js_blanks(s);
+        }
+    }
+    xmlNode *el = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+    if (!el)
+        return -1;
+    if (*s->p == '{')
+        return js_members(s, el, depth + 1, 0);
+    const char *text;
+    size_t len;
+    if ((*s->p == '"' ? js_string(s, &text, &len) : js_scalar(s, &text, &len)) < 0)
+        return -1;
+    if (len)
+        xmlNodeAddContentLen(el, (const xmlChar *)text, (int)len);
+    return 0;
+}
+
+/* The object at s->p ('{'), its members as children of parent. */
+static int
+js_members(struct jscan *s, xmlNode *parent, int depth, int root)
+{
+    struct {
+        const char *at;
+        size_t len;
+    } keys[JSON_SCAN_MAX_KEYS];
+    size_t nkeys = 0;
+    if (depth > JSON_SCAN_MAX_DEPTH)
+        return -1;
+    s->p++;
+    js_blanks(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *key;
+        size_t klen;
+        if (js_string(s, &key, &klen) < 0 || klen >= JSON_SCAN_MAX_NAME ||
+            nkeys == JSON_SCAN_MAX_KEYS)
+            return -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (keys[i].len == klen && memcmp(keys[i].at, key, klen) == 0)
+                return -1; /* a duplicate: jansson refuses it */
+        keys[nkeys].at = key;
+        keys[nkeys++].len = klen;
+        char name[JSON_SCAN_MAX_NAME];
+        memcpy(name, key, klen);
+        name[klen] = '\0';
+        if ((root && strcmp(name, "request") == 0) || xmlValidateNCName((const xmlChar *)name, 0))
+            return -1;
+        js_blanks(s);
+        if (s->p >= s->end || *s->p != ':')
+            return -1;
+        s->p++;
+        js_blanks(s);
+        if (js_value(s, parent, name, depth, 0) < 0)
+            return -1;
+        js_blanks(s);
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            return 0;
+        }
+        if (s->p >= s->end || *s->p != ',')
+            return -1;
+        s->p++;
+        js_blanks(s);
+    }
+}
+
+int
+envelope_json_scan(const char *body, size_t len, xmlDoc **out)
+{
+    struct jscan s = {body, body + len};
+    *out = NULL;
+    js_blanks(&s);
+    if (s.p >= s.end || *s.p != '{')
+        return 0;
+    xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *req = doc ? xmlNewNode(NULL, (const xmlChar *)"request") : NULL;
+    if (!req) {
+        xmlFreeDoc(doc);
+        return 0;
+    }
+    xmlDocSetRootElement(doc, req);
+    int ok = js_members(&s, req, 1, 1) == 0;
+    js_blanks(&s);
+    if (!ok || s.p != s.end) {
+        xmlFreeDoc(doc);
+        return 0;
+    }
+    *out = doc;
+    return 1;
+}
+
+static xmlDoc *
+parse_json(const char *body, size_t len, struct buf *err)
+{
+    xmlDoc *doc;
+    return envelope_json_scan(body, len, &doc) ? doc : envelope_json_jansson(body, len, err);
 }
 
 static char *

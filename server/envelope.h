@@ -37,6 +37,13 @@ int envelope_parse(const char *body, size_t len, enum body_format format, struct
                    struct buf *err);
 void envelope_free(struct envelope *env);
 
+/* The two ways envelope_parse reads JSON, exposed for tests that check they build the same tree.
+ * envelope_json_scan: one pass for the common shapes; 1 with the tree in *doc, or 0 when it
+ * leaves the body to jansson. envelope_json_jansson: every body; the tree, or NULL with the
+ * message for ZAPI error 3 in err. */
+int envelope_json_scan(const char *body, size_t len, xmlDoc **doc);
+xmlDoc *envelope_json_jansson(const char *body, size_t len, struct buf *err);
+
 /* Trimmed text of the element at a dotted path under <request> ("zapiMethod.username"),
  * appended to out. Returns 0, or -1 when there is no such element. */
 int envelope_lookup(const struct envelope *env, const char *path, struct buf *out);

@@ -4,6 +4,7 @@
 #include "envelope.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,137 @@ START_TEST(test_xml_short_and_long_texts)
         buf_free(&twice);
         envelope_free(&env);
     }
+}
+END_TEST
+
+/* ---- JSON: the scanner against jansson's path ---- */
+
+/* The tree as text, for comparing two trees. */
+static char *
+dump(xmlDoc *doc)
+{
+    xmlChar *text = NULL;
+    int len = 0;
+    xmlDocDumpMemory(doc, &text, &len);
+    ck_assert_ptr_nonnull(text);
+    char *copy = strdup((const char *)text);
+    xmlFree(text);
+    return copy;
+}
+
+/* When the scanner takes body, it builds exactly jansson's tree. Returns whether it took it. */
+static int
+scan_matches_jansson(const char *body, size_t len)
+{
+    xmlDoc *fast = NULL;
+    int took = envelope_json_scan(body, len, &fast);
+    struct buf err = BUF_INIT;
+    xmlDoc *ref = envelope_json_jansson(body, len, &err);
+    if (took) {
+        ck_assert_msg(ref != NULL, "scanned a body jansson refuses (%s): %.*s", err.data, (int)len,
+                      body);
+        char *a = dump(fast), *b = dump(ref);
+        ck_assert_msg(strcmp(a, b) == 0, "trees differ for %.*s:\n%s\nvs jansson's\n%s", (int)len,
+                      body, a, b);
+        free(a);
+        free(b);
+    } else {
+        ck_assert_ptr_null(fast);
+    }
+    xmlFreeDoc(fast);
+    xmlFreeDoc(ref);
+    buf_free(&err);
+    return took;
+}
+
+START_TEST(test_json_scan_is_jansson)
+{
+    /* Taken by the scanner: the shapes clients send. */
+    static const char *const common[] = {
+        "{\"zapiToken\":\"ZAPI-DEMO-TOKEN\",\"zapiAccountId\":456,\"zapiUserId\":1240,"
+        "\"zapiMethod\":{\"methodName\":\"zapiPing\"}}",
+        " {\n \"zapiToken\" : \"T\" ,\r\n\t\"zapiAccountId\":\"456\", \"zapiUserId\": -12 ,"
+        " \"zapiMethod\":{\"methodName\":\"m\",\"a\":true,\"b\":false,\"c\":null,\"d\":\"\","
+        "\"e\":0,\"f\":[],\"g\":[1,\"x\",{\"h\":[{\"i\":null}]},true],\"j\":{},"
+        "\"k\":123456789012345678,\"l\":{\"m\":{\"n\":{\"o\":\"deep\"}}}}} \n",
+        "{}",
+        "{\"zapiMethod\":{\"methodName\":\"m\"},\"request2\":{\"request\":\"inner names are "
+        "names\"}}",
+        "{\"a-b.c_d\":\"x y ~!@#$%^&*()[]{}<>&amp;'/\"}",
+    };
+    /* Left to jansson: escapes, non-ASCII, other numbers, duplicates, the wrapper, errors. */
+    static const char *const other[] = {
+        "{\"a\":\"x\\\"y\"}",
+        "{\"a\":\"\\u00e9\"}",
+        "{\"a\":\"\xc3\xa9\"}",
+        "{\"a\":\"\x7f\"}",
+        "{\"a\":\"tab\there\"}",
+        "{\"a\":1.5}",
+        "{\"a\":1e3}",
+        "{\"a\":-0}",
+        "{\"a\":01}",
+        "{\"a\":1234567890123456789}",
+        "{\"a\":1,\"a\":2}",
+        "{\"m\":{\"a\":1,\"b\":2,\"a\":3}}",
+        "{\"request\":{\"zapiToken\":\"T\"}}",
+        "{\"a\":[[1]]}",
+        "{\"1a\":1}",
+        "{\"a:b\":1}",
+        "{\"\":1}",
+        "[{\"a\":1}]",
+        "\"a\"",
+        "",
+        "{",
+        "{\"a\":1,}",
+        "{\"a\":1}x",
+        "{\"a\" 1}",
+        "{\"a\":tru}",
+        "{\"a\":truex}",
+        "{\"a\":-}",
+        "\xef\xbb\xbf{\"a\":1}",
+        "{\"a\":\"unterminated}",
+    };
+    for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+        ck_assert_msg(scan_matches_jansson(common[i], strlen(common[i])), "not scanned: %s",
+                      common[i]);
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        ck_assert_msg(!scan_matches_jansson(other[i], strlen(other[i])), "scanned: %s", other[i]);
+    /* Deep nesting: scanned up to its depth limit, jansson's beyond. */
+    for (int depth = 1; depth < 80; depth += 7) {
+        struct buf b = BUF_INIT;
+        for (int d = 0; d < depth; d++)
+            buf_append_str(&b, "{\"a\":");
+        buf_append_str(&b, "1");
+        for (int d = 0; d < depth; d++)
+            buf_append_str(&b, "}");
+        scan_matches_jansson(b.data, b.len);
+        buf_free(&b);
+    }
+    /* Every JSON body of the fuzzers' corpora. */
+    static const char *const corpora[] = {"tests/fuzz/corpus/fuzz_envelope_json",
+                                          "tests/fuzz/corpus/fuzz_request"};
+    int files = 0;
+    for (size_t c = 0; c < 2; c++) {
+        char *dir = support_path(support_source_dir(), corpora[c]);
+        DIR *d = opendir(dir);
+        ck_assert_msg(d != NULL, "cannot open %s", dir);
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *path = support_path(dir, e->d_name);
+            FILE *f = fopen(path, "rb");
+            ck_assert_ptr_nonnull(f);
+            char body[65536];
+            size_t n = fread(body, 1, sizeof(body), f);
+            fclose(f);
+            scan_matches_jansson(body, n);
+            files++;
+            free(path);
+        }
+        closedir(d);
+        free(dir);
+    }
+    ck_assert_int_gt(files, 100);
 }
 END_TEST
 
@@ -920,6 +1052,7 @@ envelope_suite(void)
     tcase_add_test(tc, test_xml_cdata_and_entities);
     tcase_add_test(tc, test_xml_context_reuse);
     tcase_add_test(tc, test_xml_short_and_long_texts);
+    tcase_add_test(tc, test_json_scan_is_jansson);
     tcase_add_test(tc, test_xml_declared_encodings);
     tcase_add_test(tc, test_xml_bom_and_declaration_encoding);
     tcase_add_test(tc, test_xml_empty_and_repeated_fields);
