@@ -198,6 +198,120 @@ declares_other_encoding(const char *body, size_t len)
              (vlen == 4 && !strncasecmp(p, "utf8", 4)));
 }
 
+/* ---- XML without libxml2's parser, for the common shapes ---- */
+
+/* envelope_xml_scan builds the tree libxml2 would build (elements, and text nodes holding the
+ * characters between tags, blanks included) for the bodies most clients send: no declaration,
+ * elements without attributes or namespaces, text of printable ASCII without references. It
+ * accepts only what is well-formed in that narrow form; anything else (a declaration,
+ * attributes, references, CDATA, comments, CR, non-ASCII, every error) is left to libxml2, so
+ * what a client is told never depends on which path read its body. */
+#define XML_SCAN_MAX_DEPTH 64
+#define XML_SCAN_MAX_NAME 128 /* bytes of a name */
+
+static int
+xs_name_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int
+xs_name_char(unsigned char c)
+{
+    return xs_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* Text bytes taken as they are: printable ASCII but '<' and '&' (markup), '>' and ']' (so no
+ * "]]>" can hide in it), tab and LF. */
+static int
+xs_text_byte(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7F && c != '<' && c != '&' && c != '>' && c != ']') || c == '\t' ||
+           c == '\n';
+}
+
+/* The name at *p (before end), ended by '>' or "/>": its length, or 0 when it is not one. */
+static size_t
+xs_name(const char *p, const char *end)
+{
+    size_t n = 0;
+    if (p >= end || !xs_name_start((unsigned char)*p))
+        return 0;
+    while (p + n < end && xs_name_char((unsigned char)p[n]))
+        n++;
+    return n < XML_SCAN_MAX_NAME ? n : 0;
+}
+
+int
+envelope_xml_scan(const char *body, size_t len, xmlDoc **out)
+{
+    const char *p = body, *end = body + len;
+    xmlNode *open[XML_SCAN_MAX_DEPTH];
+    size_t depth = 0;
+    int done = 0; /* the root element was closed */
+    *out = NULL;
+    xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+    if (!doc)
+        return 0;
+    while (p < end) {
+        if (*p != '<') {
+            const char *start = p;
+            while (p < end && xs_text_byte((unsigned char)*p))
+                p++;
+            if (p < end && *p != '<')
+                goto other;
+            if (depth == 0) {
+                for (const char *q = start; q < p; q++)
+                    if (*q != ' ' && *q != '\t' && *q != '\n')
+                        goto other; /* only blanks may sit outside the root */
+                continue;
+            }
+            xmlNode *t = xmlNewDocTextLen(doc, (const xmlChar *)start, (int)(p - start));
+            if (!t || !xmlAddChild(open[depth - 1], t)) {
+                xmlFreeNode(t);
+                goto other;
+            }
+            continue;
+        }
+        if (p + 1 < end && p[1] == '/') { /* an end tag: the name of the open element, then '>' */
+            size_t n = xs_name(p + 2, end);
+            if (depth == 0 || n == 0 || p + 2 + n >= end || p[2 + n] != '>' ||
+                strlen((const char *)open[depth - 1]->name) != n ||
+                memcmp(open[depth - 1]->name, p + 2, n) != 0)
+                goto other;
+            p += 3 + n;
+            done = --depth == 0;
+            continue;
+        }
+        size_t n = xs_name(p + 1, end);
+        if (n == 0 || done || depth == XML_SCAN_MAX_DEPTH || p + 1 + n >= end)
+            goto other;
+        int empty = p[1 + n] == '/';
+        if ((empty && (p + 2 + n >= end || p[2 + n] != '>')) || (!empty && p[1 + n] != '>'))
+            goto other;
+        char name[XML_SCAN_MAX_NAME];
+        memcpy(name, p + 1, n);
+        name[n] = '\0';
+        xmlNode *el = xmlNewDocNode(doc, NULL, (const xmlChar *)name, NULL);
+        if (!el || !xmlAddChild(depth ? open[depth - 1] : (xmlNode *)doc, el)) {
+            xmlFreeNode(el);
+            goto other;
+        }
+        p += 2 + n + empty;
+        if (empty)
+            done = depth == 0;
+        else
+            open[depth++] = el;
+    }
+    if (!done)
+        goto other;
+    *out = doc;
+    return 1;
+other:
+    xmlFreeDoc(doc);
+    return 0;
+}
+
 static xmlDoc *
 parse_xml(const char *body, size_t len, struct buf *err)
 {
@@ -212,6 +326,9 @@ parse_xml(const char *body, size_t len, struct buf *err)
                    (size_t)(nul - body));
         return NULL;
     }
+    xmlDoc *doc = NULL;
+    if (envelope_xml_scan(body, len, &doc))
+        return doc;
     xmlParserCtxtPtr ctxt = take_ctxt();
     if (!ctxt) {
         buf_printf(err, "out of memory creating the XML parser");
@@ -224,7 +341,6 @@ parse_xml(const char *body, size_t len, struct buf *err)
      * each; the tree must then not be modified, and nothing modifies a request's. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
                XML_PARSE_COMPACT;
-    xmlDoc *doc = NULL;
     if (!declares_other_encoding(body, len)) {
         doc = read_in_place(ctxt, body, len, opts);
         /* A failure is read again the classic way: what a client is told about a broken

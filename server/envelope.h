@@ -42,6 +42,9 @@ void envelope_free(struct envelope *env);
  * leaves the body to jansson. envelope_json_jansson: every body; the tree, or NULL with the
  * message for ZAPI error 3 in err. */
 int envelope_json_scan(const char *body, size_t len, xmlDoc **doc);
+/* The same for XML: envelope_xml_scan reads the common shapes in one pass, 1 with the tree in
+ * *doc, or 0 when it leaves the body to libxml2's parser (which envelope_parse then uses). */
+int envelope_xml_scan(const char *body, size_t len, xmlDoc **doc);
 xmlDoc *envelope_json_jansson(const char *body, size_t len, struct buf *err);
 
 /* Trimmed text of the element at a dotted path under <request> ("zapiMethod.username"),

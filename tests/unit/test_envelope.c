@@ -395,6 +395,129 @@ START_TEST(test_json_scan_is_jansson)
 }
 END_TEST
 
+/* When the XML scanner takes body, libxml2 (with the envelope's options) builds the same tree
+ * from it. Returns whether it took it. */
+static int
+xml_scan_matches_libxml2(const char *body, size_t len)
+{
+    xmlDoc *fast = NULL;
+    int took = envelope_xml_scan(body, len, &fast);
+    xmlDoc *ref = xmlReadMemory(body, (int)len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                    XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
+    if (took) {
+        ck_assert_msg(ref != NULL, "scanned a body libxml2 refuses: %.*s", (int)len, body);
+        char *a = dump(fast), *b = dump(ref);
+        ck_assert_msg(strcmp(a, b) == 0, "trees differ for %.*s:\n%s\nvs libxml2's\n%s", (int)len,
+                      body, a, b);
+        free(a);
+        free(b);
+        /* The same fields, read through the whole envelope. */
+        struct envelope env;
+        struct buf err = BUF_INIT;
+        if (envelope_parse(body, len, FORMAT_XML, &env, &err) == 0)
+            envelope_free(&env);
+        buf_free(&err);
+    } else {
+        ck_assert_ptr_null(fast);
+    }
+    xmlFreeDoc(fast);
+    xmlFreeDoc(ref);
+    return took;
+}
+
+START_TEST(test_xml_scan_is_libxml2)
+{
+    /* Taken by the scanner: the shapes clients send. */
+    static const char *const common[] = {
+        "<request><zapiToken>ZAPI-DEMO-TOKEN</zapiToken><zapiAccountId>456</zapiAccountId>"
+        "<zapiUserId>1240</zapiUserId><zapiMethod><methodName>zapiPing</methodName></zapiMethod>"
+        "</request>",
+        "\n <request>\n  <zapiToken> T </zapiToken>\n\t<a/><b></b><c>x y\tz</c>"
+        "<d-e.f_g9>!\"#$%'()*+,-./:;=?@[\\^_`{|}~</d-e.f_g9><h><i><j>deep</j></i></h>"
+        "\n</request>\n \n",
+        "<request/>",
+        "<xmlish><request>a</request></xmlish>",
+        "<a>1<b>2</b>3<c/>4</a>",
+    };
+    /* Left to libxml2: declarations, attributes, namespaces, references, CDATA, comments, PIs,
+     * CR, non-ASCII, "]]>", errors. */
+    static const char *const other[] = {
+        "<?xml version=\"1.0\"?><request/>",
+        "<request a=\"1\"/>",
+        "<request ><x/></request>",
+        "<request><x >1</x ></request>",
+        "<z:request xmlns:z=\"u\"/>",
+        "<request>&amp;</request>",
+        "<request>&#65;</request>",
+        "<request><![CDATA[x]]></request>",
+        "<request><!--c--></request>",
+        "<request><?pi x?></request>",
+        "<request>a\r\nb</request>",
+        "<request>\xc3\xa9</request>",
+        "<request>a]]>b</request>",
+        "<request>a>b</request>",
+        "<!DOCTYPE r><request/>",
+        "<request>",
+        "<request></requesT>",
+        "<request></request><again/>",
+        "<request/>x",
+        "x<request/>",
+        "<request><a></b></request>",
+        "<1request/>",
+        "<request></>",
+        "<request/ >",
+        "",
+        "   ",
+        "<request>\x01</request>",
+        "\xef\xbb\xbf<request/>",
+    };
+    for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+        ck_assert_msg(xml_scan_matches_libxml2(common[i], strlen(common[i])), "not scanned: %s",
+                      common[i]);
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        ck_assert_msg(!xml_scan_matches_libxml2(other[i], strlen(other[i])), "scanned: %s",
+                      other[i]);
+    /* Nesting up to the scanner's depth limit and past it. */
+    for (int depth = 1; depth < 80; depth += 7) {
+        struct buf b = BUF_INIT;
+        for (int d = 0; d < depth; d++)
+            buf_append_str(&b, "<a>");
+        buf_append_str(&b, "1");
+        for (int d = 0; d < depth; d++)
+            buf_append_str(&b, "</a>");
+        ck_assert_int_eq(xml_scan_matches_libxml2(b.data, b.len), depth <= 64);
+        buf_free(&b);
+    }
+    /* Every body of the fuzzers' XML and request corpora, and each cut short. */
+    static const char *const corpora[] = {"tests/fuzz/corpus/fuzz_envelope_xml",
+                                          "tests/fuzz/corpus/fuzz_request"};
+    int files = 0;
+    for (size_t c = 0; c < 2; c++) {
+        char *dir = support_path(support_source_dir(), corpora[c]);
+        DIR *d = opendir(dir);
+        ck_assert_msg(d != NULL, "cannot open %s", dir);
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *path = support_path(dir, e->d_name);
+            FILE *f = fopen(path, "rb");
+            ck_assert_ptr_nonnull(f);
+            static char body[65536];
+            size_t n = fread(body, 1, sizeof(body), f);
+            fclose(f);
+            for (size_t cut = 0; cut <= n; cut += cut + 1 < n ? (n - cut) / 7 + 1 : 1)
+                xml_scan_matches_libxml2(body, n - cut);
+            files++;
+            free(path);
+        }
+        closedir(d);
+        free(dir);
+    }
+    ck_assert_int_gt(files, 100);
+}
+END_TEST
+
 /* Declared encodings other than UTF-8 are converted (they skip the in-place fast path). */
 START_TEST(test_xml_declared_encodings)
 {
@@ -1053,6 +1176,7 @@ envelope_suite(void)
     tcase_add_test(tc, test_xml_context_reuse);
     tcase_add_test(tc, test_xml_short_and_long_texts);
     tcase_add_test(tc, test_json_scan_is_jansson);
+    tcase_add_test(tc, test_xml_scan_is_libxml2);
     tcase_add_test(tc, test_xml_declared_encodings);
     tcase_add_test(tc, test_xml_bom_and_declaration_encoding);
     tcase_add_test(tc, test_xml_empty_and_repeated_fields);
