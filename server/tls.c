@@ -31,10 +31,16 @@ struct tls_server {
 struct tls_worker {
     mbedtls_ssl_config conf;
     mbedtls_ctr_drbg_context drbg;
+    /* A spare input buffer: a connection takes it for as long as it holds received bytes and
+     * gives it back once they are read, so a request costs no allocation of TLS_READ_BYTES (and
+     * none of glibc's consolidation that a large allocation sets off) while idle connections
+     * still hold none. */
+    unsigned char *spare_rbuf;
 };
 
 struct tls_conn {
     mbedtls_ssl_context ssl;
+    struct tls_worker *tw;
     int fd;
     struct evbuffer *out;
     unsigned char *rbuf; /* received records mbedTLS has not taken yet: rbuf[roff..rlen) */
@@ -171,6 +177,7 @@ tls_worker_free(struct tls_worker *tw)
         return;
     mbedtls_ssl_config_free(&tw->conf);
     mbedtls_ctr_drbg_free(&tw->drbg);
+    free(tw->spare_rbuf);
     free(tw);
 }
 
@@ -273,10 +280,21 @@ tls_server_describe(const struct tls_server *s, struct buf *out)
  * separately). Held only while it has bytes, so an idle connection does not pay for it. */
 #define TLS_READ_BYTES (17 * 1024)
 
+static unsigned char *
+take_rbuf(struct tls_worker *tw)
+{
+    unsigned char *b = tw->spare_rbuf;
+    tw->spare_rbuf = NULL;
+    return b ? b : malloc(TLS_READ_BYTES);
+}
+
 static void
 drop_input(struct tls_conn *c)
 {
-    free(c->rbuf);
+    if (c->rbuf && !c->tw->spare_rbuf)
+        c->tw->spare_rbuf = c->rbuf;
+    else
+        free(c->rbuf);
     c->rbuf = NULL;
     c->rlen = c->roff = 0;
 }
@@ -294,7 +312,7 @@ bio_recv(void *ctx, unsigned char *buf, size_t len)
             drop_input(c);
             return MBEDTLS_ERR_SSL_WANT_READ;
         }
-        if (!c->rbuf && !(c->rbuf = malloc(TLS_READ_BYTES))) {
+        if (!c->rbuf && !(c->rbuf = take_rbuf(c->tw))) {
             c->sys_errno = ENOMEM;
             return MBEDTLS_ERR_NET_RECV_FAILED;
         }
@@ -426,7 +444,7 @@ tls_free(void *t)
 {
     struct tls_conn *c = t;
     mbedtls_ssl_free(&c->ssl);
-    free(c->rbuf);
+    drop_input(c);
     free(c);
 }
 
@@ -453,6 +471,7 @@ tls_transport_new(struct tls_worker *tw, int fd, struct evbuffer *out, struct tr
         free(c);
         return -1;
     }
+    c->tw = tw;
     c->fd = fd;
     c->out = out;
     mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);

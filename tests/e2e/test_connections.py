@@ -117,6 +117,35 @@ class Pipelining(ServerTestCase):
             got = [method_of(reader.read_response()) for _ in range(3)]
         self.assertEqual(got, ["zapiSplit0", "zapiSplit1", "zapiSplit2"])
 
+    def test_interleaved_connections_keep_their_own_input(self):
+        # Read buffers pass from connection to connection in a worker (one spare per thread):
+        # connections whose requests arrive in pieces, interleaved, each with requests parsed
+        # whole in between, must get the answers to their own requests only.
+        conns = 6
+        socks = [self.server.tls_socket() for _ in range(conns)]
+        try:
+            readers = [RawHTTPReader(s) for s in socks]
+            for rnd in range(3):
+                datas = [raw_request(xml_request("zapiConn%dRound%d" % (i, rnd)))
+                         for i in range(conns)]
+                cuts = [(0, 7), (7, 120), (120, None)]
+                for a, b in cuts:
+                    for i, s in enumerate(socks):
+                        s.sendall(datas[i][a:b])
+                        if i % 2 and b is None:
+                            # A whole request on an odd connection between the pieces of others.
+                            s.sendall(raw_request(xml_request("zapiConn%dExtra%d" % (i, rnd))))
+                    time.sleep(0.02)
+                for i, reader in enumerate(readers):
+                    want = ["zapiConn%dRound%d" % (i, rnd)]
+                    if i % 2:
+                        want.append("zapiConn%dExtra%d" % (i, rnd))
+                    got = [method_of(reader.read_response()) for _ in want]
+                    self.assertEqual(got, want)
+        finally:
+            for s in socks:
+                s.close()
+
     def test_nothing_answered_after_connection_close(self):
         data = (raw_request(xml_request("zapiFirst")) +
                 raw_request(xml_request("zapiSecond"), extra_headers=["Connection: close"]) +
