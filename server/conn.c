@@ -457,20 +457,20 @@ on_eof(struct conn *c)
         begin_close(c);
 }
 
-/* A spare read buffer per thread (each worker's): a connection takes it while it holds input
+/* A spare read buffer per worker: a connection takes it while it holds input
  * not parsed yet and gives it back once everything is parsed, so a request costs no allocation
  * of 32 KiB (and none of glibc's consolidation a large allocation sets off) while idle
  * connections still hold none. A buffer grown past SPARE_MAX_BYTES is not kept. Freed by
  * conn_free_all. */
 #define SPARE_MAX_BYTES (4 * READ_CHUNK)
-static _Thread_local struct buf spare_in;
 
 static void
 give_back_input(struct conn *c)
 {
-    if (!spare_in.data && c->in.cap <= SPARE_MAX_BYTES) {
+    struct buf *spare = &c->w->spare_in;
+    if (!spare->data && c->in.cap <= SPARE_MAX_BYTES) {
         buf_clear(&c->in);
-        spare_in = c->in;
+        *spare = c->in;
         c->in = (struct buf)BUF_INIT;
     } else {
         buf_free(&c->in);
@@ -493,9 +493,9 @@ read_requests(struct conn *c)
             event_active(c->ev_read, EV_READ, 1);
             return;
         }
-        if (!c->in.data && spare_in.data) {
-            c->in = spare_in;
-            spare_in = (struct buf)BUF_INIT;
+        if (!c->in.data && c->w->spare_in.data) {
+            c->in = c->w->spare_in;
+            c->w->spare_in = (struct buf)BUF_INIT;
         }
         if (buf_reserve(&c->in, READ_CHUNK) < 0) {
             c->dead = 1;
@@ -745,6 +745,5 @@ conn_free_all(struct worker *w)
 {
     while (w->conns)
         conn_destroy(w->conns);
-    /* The worker's thread ends: its spare goes. */
-    buf_free(&spare_in);
+    buf_free(&w->spare_in); /* the worker ends: its spare goes */
 }

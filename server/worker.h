@@ -45,6 +45,7 @@ struct worker {
     unsigned long open_conns;
     size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */
     size_t admin_waiters; /* connections whose admin request waits for out_queued to drop */
+    struct buf spare_in;  /* a read buffer no connection holds (conn.c) */
     int draining;
     char date[40]; /* the Date header value, refreshed once a second */
     time_t date_at;
