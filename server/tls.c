@@ -52,13 +52,16 @@ struct tls_conn {
     char error_text[160];
 };
 
-/* ECDHE with AEAD only; ECDSA first (faster handshakes), RSA for users' own RSA certificates. */
+/* ECDHE with AEAD only; ECDSA first (faster handshakes), RSA for users' own RSA certificates.
+ * ChaCha20-Poly1305 before AES-GCM (the server's preference decides): mbedTLS 2.28's GCM
+ * computes GHASH 16 bytes at a time in C, and was 62% of an XML ping's instructions; its
+ * ChaCha20-Poly1305 runs 1.3-2.2x faster on this CPU. Every client partners use offers both. */
 static const int suites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     0,
 };
