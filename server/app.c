@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "contacts.h"
+#include "envelope.h"
 #include "journal.h"
 #include "methods.h"
 #include "metrics.h"
@@ -183,11 +184,25 @@ app_free(struct app *app)
     memset(app, 0, sizeof(*app));
 }
 
-void
-app_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
-           struct route_result *out)
+int
+app_thread_init(struct app_thread *t)
 {
-    router_handle(app, req, peer_is_loopback, out);
+    t->parser = envelope_parser_new();
+    return t->parser ? 0 : -1;
+}
+
+void
+app_thread_free(struct app_thread *t)
+{
+    envelope_parser_free(t->parser);
+    t->parser = NULL;
+}
+
+void
+app_handle(struct app *app, struct app_thread *t, const struct http_request *req,
+           int peer_is_loopback, struct route_result *out)
+{
+    router_handle(app, t ? t->parser : NULL, req, peer_is_loopback, out);
 }
 
 static void

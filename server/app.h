@@ -40,6 +40,13 @@ struct app_shell {
     void *ctx;
 };
 
+/* What one thread calling the app keeps between requests, unshared: caches that would need a
+ * lock if they were shared. The caller owns it (each worker has one); NULL works too, without
+ * them. */
+struct app_thread {
+    struct envelope_parser *parser; /* libxml2's parser context, reused */
+};
+
 /* Base of the links the mock hands out (barcodes), without a trailing slash. */
 #define APP_PUBLIC_URL_MAX 256
 
@@ -79,10 +86,14 @@ struct fixture_set *app_fixtures(struct app *app);
 double app_monotonic(const struct app *app);
 double app_wall(const struct app *app);
 
-/* Answers one complete request. out must be initialised (zapi_result_init(&out->res)); the
- * caller frees it. peer_is_loopback gates the admin API. */
-void app_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
-                struct route_result *out);
+/* 0, or -1 when out of memory. */
+int app_thread_init(struct app_thread *t);
+void app_thread_free(struct app_thread *t);
+
+/* Answers one complete request, with the calling thread's t (or NULL). out must be initialised
+ * (zapi_result_init(&out->res)); the caller frees it. peer_is_loopback gates the admin API. */
+void app_handle(struct app *app, struct app_thread *t, const struct http_request *req,
+                int peer_is_loopback, struct route_result *out);
 /* After an answer went out: the request log line, the metrics, and (ZAPI exchanges) the client's
  * journal. peer names the client in the log and journal; us is the time it took. */
 void app_record(struct app *app, const char *peer, const struct http_request *req,

@@ -342,7 +342,7 @@ respond(struct conn *c)
     const struct http_request *req = &c->http.req;
     struct route_result r = {.content_type = NULL};
     zapi_result_init(&r.res);
-    app_handle(&c->srv->app, req, c->loopback, &r);
+    app_handle(&c->srv->app, &c->w->app_thread, req, c->loopback, &r);
     if (r.res.status >= 500 && r.res.body.len == 0)
         log_error(&c->srv->log, "conn %s: could not render an answer (out of memory?)", c->peer);
     /* The server's flag, not only the worker's: the worker hears of the drain a moment later. */

@@ -100,35 +100,47 @@ refuse_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ext_id, co
     xmlStopParser(ctxt);
 }
 
-/* A parser context costs a fifth of a small request's parse to set up: each thread keeps one.
- * It is dropped after a failed parse, and when its dictionary (every element name it has seen is
- * kept there) has grown past ENVELOPE_DICT_MAX_NAMES, so a client sending ever new names cannot
- * grow it without bound. */
+/* The kept parser context is dropped after a failed parse, and when its dictionary (every
+ * element name it has seen is kept there) has grown past ENVELOPE_DICT_MAX_NAMES, so a client
+ * sending ever new names cannot grow it without bound. */
 #define ENVELOPE_DICT_MAX_NAMES 4096
-static _Thread_local xmlParserCtxtPtr thread_ctxt;
+
+struct envelope_parser {
+    xmlParserCtxtPtr ctxt; /* NULL until a parse needs libxml2's parser */
+};
+
+struct envelope_parser *
+envelope_parser_new(void)
+{
+    return calloc(1, sizeof(struct envelope_parser));
+}
+
+void
+envelope_parser_free(struct envelope_parser *p)
+{
+    if (!p)
+        return;
+    xmlFreeParserCtxt(p->ctxt);
+    free(p);
+}
 
 static xmlParserCtxtPtr
-take_ctxt(void)
+take_ctxt(struct envelope_parser *p)
 {
-    xmlParserCtxtPtr ctxt = thread_ctxt;
-    thread_ctxt = NULL;
+    xmlParserCtxtPtr ctxt = p ? p->ctxt : NULL;
+    if (p)
+        p->ctxt = NULL;
     return ctxt ? ctxt : xmlNewParserCtxt();
 }
 
 static void
-give_back_ctxt(xmlParserCtxtPtr ctxt, int reusable)
+give_back_ctxt(struct envelope_parser *p, xmlParserCtxtPtr ctxt, int reusable)
 {
-    if (reusable && !thread_ctxt && ctxt->dict && xmlDictSize(ctxt->dict) < ENVELOPE_DICT_MAX_NAMES)
-        thread_ctxt = ctxt;
+    if (p && reusable && !p->ctxt && ctxt->dict &&
+        xmlDictSize(ctxt->dict) < ENVELOPE_DICT_MAX_NAMES)
+        p->ctxt = ctxt;
     else
         xmlFreeParserCtxt(ctxt);
-}
-
-void
-envelope_thread_done(void)
-{
-    xmlFreeParserCtxt(thread_ctxt);
-    thread_ctxt = NULL;
 }
 
 /* xmlCtxtReadMemory, but reading the text in place: libxml2 2.9 asks a memory input to "grow"
@@ -313,7 +325,7 @@ other:
 }
 
 static xmlDoc *
-parse_xml(const char *body, size_t len, struct buf *err)
+parse_xml(struct envelope_parser *p, const char *body, size_t len, struct buf *err)
 {
     if (len > INT32_MAX) {
         buf_printf(err, "XML body too large");
@@ -329,7 +341,7 @@ parse_xml(const char *body, size_t len, struct buf *err)
     xmlDoc *doc = NULL;
     if (envelope_xml_scan(body, len, &doc))
         return doc;
-    xmlParserCtxtPtr ctxt = take_ctxt();
+    xmlParserCtxtPtr ctxt = take_ctxt(p);
     if (!ctxt) {
         buf_printf(err, "out of memory creating the XML parser");
         return NULL;
@@ -364,7 +376,7 @@ parse_xml(const char *body, size_t len, struct buf *err)
         xmlFreeDoc(doc);
         doc = NULL;
     }
-    give_back_ctxt(ctxt, doc != NULL);
+    give_back_ctxt(p, ctxt, doc != NULL);
     return doc;
 }
 
@@ -706,12 +718,12 @@ child_text(const xmlNode *node, const char *name)
 }
 
 int
-envelope_parse(const char *body, size_t len, enum body_format format, struct envelope *env,
-               struct buf *err)
+envelope_parse(struct envelope_parser *p, const char *body, size_t len, enum body_format format,
+               struct envelope *env, struct buf *err)
 {
     memset(env, 0, sizeof(*env));
     env->format = format;
-    env->doc = format == FORMAT_JSON ? parse_json(body, len, err) : parse_xml(body, len, err);
+    env->doc = format == FORMAT_JSON ? parse_json(body, len, err) : parse_xml(p, body, len, err);
     if (!env->doc)
         return -1;
     xmlNode *root = xmlDocGetRootElement(env->doc);

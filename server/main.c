@@ -45,7 +45,6 @@ main(int argc, char **argv)
     server_free(&srv);
     buf_free(&err);
     config_free(&cfg);
-    envelope_thread_done();
     xmlCleanupParser();
     return rc < 0 ? 1 : 0;
 }

@@ -81,8 +81,8 @@ serve_barcode(struct app *app, const char *name, const struct zapi_env *env,
 }
 
 void
-router_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
-              struct route_result *out)
+router_handle(struct app *app, struct envelope_parser *parser, const struct http_request *req,
+              int peer_is_loopback, struct route_result *out)
 {
     struct fixture_set *fs = app_fixtures(app);
     struct zapi_env env = {
@@ -94,6 +94,7 @@ router_handle(struct app *app, const struct http_request *req, int peer_is_loopb
         .throttle_ctx = app,
         .store = app->store,
         .base_url = app->public_url,
+        .parser = parser,
     };
     struct buf path = BUF_INIT;
     http_url_path(req->url.data ? req->url.data : "", req->url.len, &path);

@@ -7,6 +7,7 @@
 #include "zapi.h"
 
 struct app;
+struct envelope_parser;
 
 struct route_result {
     struct zapi_result res;
@@ -25,7 +26,7 @@ int router_is_zapi_path(const char *path);
  * looks like JSON, else XML. */
 enum body_format router_wanted_format(const struct http_request *req);
 /* Called by app_handle (app.h), which says what it needs. */
-void router_handle(struct app *app, const struct http_request *req, int peer_is_loopback,
-                   struct route_result *out);
+void router_handle(struct app *app, struct envelope_parser *parser, const struct http_request *req,
+                   int peer_is_loopback, struct route_result *out);
 
 #endif

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "envelope.h"
 #include "metrics.h"
 #include "server.h"
 #include "tls.h"
@@ -327,6 +326,10 @@ worker_init(struct worker *w, struct server *srv, unsigned id, struct buf *err)
     }
     if (srv->tls && tls_worker_new(srv->tls, &w->tls, err) < 0)
         return -1;
+    if (app_thread_init(&w->app_thread) < 0) {
+        buf_printf(err, "worker %u: out of memory", id);
+        return -1;
+    }
     return 0;
 }
 
@@ -337,7 +340,7 @@ run(void *arg)
     event_base_dispatch(w->base);
     close_listeners(w);
     conn_free_all(w);
-    envelope_thread_done();
+    app_thread_free(&w->app_thread);
     char ended = WORKER_ENDED;
     if (write(w->srv->workers_done[1], &ended, 1) < 0)
         log_error(&w->srv->log, "worker %u: cannot report its end: %s", w->id, strerror(errno));
@@ -408,6 +411,7 @@ worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     tls_worker_free(w->tls);
+    app_thread_free(&w->app_thread); /* the thread's end freed it already, if it ran */
     for (int i = 0; i < 2; i++)
         if (w->pipe_fds[i] >= 0)
             close(w->pipe_fds[i]);

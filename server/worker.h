@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "app.h"
 #include "buf.h"
 #include "config.h"
 
@@ -43,9 +44,10 @@ struct worker {
     int grow_next, grow_end;         /* the next descriptor number to grow for, the end */
     struct conn *conns;              /* this worker's open connections */
     unsigned long open_conns;
-    size_t out_queued;    /* bytes waiting in every connection's output (conn.c) */
-    size_t admin_waiters; /* connections whose admin request waits for out_queued to drop */
-    struct buf spare_in;  /* a read buffer no connection holds (conn.c) */
+    size_t out_queued;            /* bytes waiting in every connection's output (conn.c) */
+    size_t admin_waiters;         /* connections whose admin request waits for out_queued to drop */
+    struct buf spare_in;          /* a read buffer no connection holds (conn.c) */
+    struct app_thread app_thread; /* what this thread keeps between requests (app.h) */
     int draining;
     char date[40]; /* the Date header value, refreshed once a second */
     time_t date_at;

@@ -392,7 +392,7 @@ zapi_handle(const struct zapi_env *env, const char *content_type, const char *bo
     int zapi_error_status = env->error_status ? env->error_status : 200;
 
     out->format = envelope_detect(content_type, body, len);
-    if (envelope_parse(body, len, out->format, &req, &why) < 0) {
+    if (envelope_parse(env->parser, body, len, out->format, &req, &why) < 0) {
         snprintf(out->method, sizeof(out->method), "-");
         v.error_code = 3;
         v.error_message = why.data;

@@ -33,6 +33,7 @@ struct zapi_env {
     void *throttle_ctx;
     struct store *store;  /* booking state; NULL: no handler runs, every fixture is served as is */
     const char *base_url; /* of links the mock serves (barcodes); NULL: "" */
+    struct envelope_parser *parser; /* the calling thread's (envelope.h); NULL: a fresh one */
 };
 
 struct zapi_result {

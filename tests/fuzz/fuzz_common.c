@@ -243,8 +243,26 @@ fuzz_parse_envelope(const char *body, size_t len, enum body_format format)
     struct envelope env;
     struct buf err = BUF_INIT;
     memset(&env, 0xA5, sizeof(env)); /* envelope_parse must set every field */
-    int rc = envelope_parse(body, len, format, &env, &err);
+    /* A parser kept from input to input, as a worker keeps one: what it says must not depend on
+     * what it parsed before, so a fresh one must say the same. */
+    static struct envelope_parser *kept;
+    if (!kept)
+        kept = envelope_parser_new();
+    FUZZ_ASSERT(kept != NULL, "envelope_parser_new failed");
+    int rc = envelope_parse(kept, body, len, format, &env, &err);
     FUZZ_ASSERT(rc == 0 || rc == -1, "envelope_parse returned %d", rc);
+    struct envelope fresh;
+    struct buf fresh_err = BUF_INIT;
+    int fresh_rc = envelope_parse(NULL, body, len, format, &fresh, &fresh_err);
+    FUZZ_ASSERT(fresh_rc == rc, "a kept parser says %d, a fresh one %d", rc, fresh_rc);
+    FUZZ_ASSERT((!err.data && !fresh_err.data) ||
+                    (err.data && fresh_err.data && strcmp(err.data, fresh_err.data) == 0),
+                "a kept parser says \"%s\", a fresh one \"%s\"", err.data ? err.data : "",
+                fresh_err.data ? fresh_err.data : "");
+    FUZZ_ASSERT(rc < 0 || strcmp(env.method_name, fresh.method_name) == 0,
+                "a kept parser read method %s, a fresh one %s", env.method_name, fresh.method_name);
+    envelope_free(&fresh);
+    buf_free(&fresh_err);
     if (rc < 0) {
         FUZZ_ASSERT(err.len > 0 && err.data, "envelope_parse failed without a message");
         FUZZ_ASSERT(strlen(err.data) == err.len, "error message holds a NUL byte");

@@ -31,6 +31,7 @@
 static struct config cfg;
 static struct logger quiet;
 static struct app app;
+static struct app_thread thread; /* kept from input to input, as a worker keeps its own */
 static struct throttle_settings throttle_base;
 static int trace; /* FUZZ_TRACE=1: a line per answer on stderr */
 
@@ -74,6 +75,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     app_set_default_url(&app, 1, 8443);
+    if (app_thread_init(&thread) < 0) {
+        fprintf(stderr, "fuzz_request: out of memory\n");
+        abort();
+    }
     throttle_settings_get(app.throttle, &throttle_base);
     trace = getenv("FUZZ_TRACE") && strcmp(getenv("FUZZ_TRACE"), "1") == 0;
     buf_free(&err);
@@ -172,7 +177,7 @@ handle(const struct http_request *req, int loopback, const char *what)
     FUZZ_ASSERT(path.len <= req->url.len, "path longer than the URL");
     struct route_result out = {.content_type = NULL};
     zapi_result_init(&out.res);
-    app_handle(&app, req, loopback, &out);
+    app_handle(&app, &thread, req, loopback, &out);
     if (strncmp(p, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
         check_admin(&out);
     } else if (strncmp(p, BARCODE_PREFIX, strlen(BARCODE_PREFIX)) == 0 &&

@@ -26,6 +26,7 @@ static char *dir;
 static struct config cfg;
 static struct logger quiet;
 static struct app app;
+static struct app_thread thread;
 static double mono_now = 1000.0;
 static double wall_now = 1764496800.0; /* 2025-11-30T10:00:00Z */
 static unsigned long shell_conns;
@@ -74,12 +75,14 @@ setup(void)
     app.shell.open_connections = test_open_connections;
     app.shell.ctx = &shell_conns;
     app_set_default_url(&app, 1, 8443);
+    ck_assert_int_eq(app_thread_init(&thread), 0);
     buf_free(&err);
 }
 
 static void
 teardown(void)
 {
+    app_thread_free(&thread);
     app_free(&app);
     config_free(&cfg);
     fclose(quiet.out);
@@ -97,7 +100,7 @@ exchange(const char *raw, int loopback, struct route_result *out, struct http_in
     ck_assert_msg(res == HTTP_IN_REQUEST, "request not parsed (%d): %s", (int)res, raw);
     memset(out, 0, sizeof(*out));
     zapi_result_init(&out->res);
-    app_handle(&app, &in->req, loopback, out);
+    app_handle(&app, &thread, &in->req, loopback, out);
 }
 
 static void

@@ -18,7 +18,7 @@
 static int
 parse(const char *body, enum body_format format, struct envelope *env, struct buf *err)
 {
-    return envelope_parse(body, strlen(body), format, env, err);
+    return envelope_parse(NULL, body, strlen(body), format, env, err);
 }
 
 /* Parses a body that must succeed; the caller frees env. */
@@ -43,7 +43,7 @@ parse_fails(const char *body, size_t len, enum body_format format, const char *w
 {
     struct envelope env;
     struct buf err = BUF_INIT;
-    int rc = envelope_parse(body, len, format, &env, &err);
+    int rc = envelope_parse(NULL, body, len, format, &env, &err);
     /* "On error *env is left empty." */
     int empty = !env.doc && !env.method && !env.token && !env.account_id && !env.user_id &&
                 !env.method_name;
@@ -215,9 +215,9 @@ START_TEST(test_xml_context_reuse)
     struct envelope env;
     struct buf err = BUF_INIT;
     const char *doctype = "<!DOCTYPE r [<!ENTITY e \"x\">]><request/>";
-    ck_assert_int_eq(envelope_parse(doctype, strlen(doctype), FORMAT_XML, &env, &err), -1);
+    ck_assert_int_eq(envelope_parse(NULL, doctype, strlen(doctype), FORMAT_XML, &env, &err), -1);
     const char *broken = "<request><zapiToken>T</zapiTok";
-    ck_assert_int_eq(envelope_parse(broken, strlen(broken), FORMAT_XML, &env, &err), -1);
+    ck_assert_int_eq(envelope_parse(NULL, broken, strlen(broken), FORMAT_XML, &env, &err), -1);
     buf_free(&err);
     for (int i = 0; i < 5000; i++) {
         char body[256];
@@ -415,7 +415,7 @@ xml_scan_matches_libxml2(const char *body, size_t len)
         /* The same fields, read through the whole envelope. */
         struct envelope env;
         struct buf err = BUF_INIT;
-        if (envelope_parse(body, len, FORMAT_XML, &env, &err) == 0)
+        if (envelope_parse(NULL, body, len, FORMAT_XML, &env, &err) == 0)
             envelope_free(&env);
         buf_free(&err);
     } else {
@@ -738,7 +738,7 @@ START_TEST(test_xml_external_entity)
                path);
     struct envelope env;
     struct buf err = BUF_INIT;
-    ck_assert_int_eq(envelope_parse(body.data, body.len, FORMAT_XML, &env, &err), -1);
+    ck_assert_int_eq(envelope_parse(NULL, body.data, body.len, FORMAT_XML, &env, &err), -1);
     ck_assert_ptr_nonnull(err.data);
     ck_assert_ptr_nonnull(strstr(err.data, "DOCTYPE"));
     ck_assert_ptr_null(strstr(err.data, secret));
@@ -753,7 +753,7 @@ START_TEST(test_xml_external_entity)
                "<!DOCTYPE request [<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]>"
                "<request><zapiMethod><methodName>p</methodName></zapiMethod></request>",
                path);
-    ck_assert_int_eq(envelope_parse(body.data, body.len, FORMAT_XML, &env, &err), -1);
+    ck_assert_int_eq(envelope_parse(NULL, body.data, body.len, FORMAT_XML, &env, &err), -1);
     ck_assert_ptr_null(strstr(err.data, secret));
     buf_free(&err);
     buf_clear(&body);
@@ -761,7 +761,7 @@ START_TEST(test_xml_external_entity)
                "<!DOCTYPE request SYSTEM \"%s\"><request><zapiMethod><methodName>p"
                "</methodName></zapiMethod></request>",
                path);
-    ck_assert_int_eq(envelope_parse(body.data, body.len, FORMAT_XML, &env, &err), -1);
+    ck_assert_int_eq(envelope_parse(NULL, body.data, body.len, FORMAT_XML, &env, &err), -1);
     ck_assert_ptr_null(strstr(err.data, secret));
     buf_free(&err);
     buf_free(&body);
@@ -1051,7 +1051,7 @@ START_TEST(test_json_depth)
     struct envelope env;
     struct buf err = BUF_INIT;
     nested_json(&b, ENVELOPE_MAX_JSON_DEPTH);
-    ck_assert_msg(envelope_parse(b.data, b.len, FORMAT_JSON, &env, &err) == 0, "%s", err.data);
+    ck_assert_msg(envelope_parse(NULL, b.data, b.len, FORMAT_JSON, &env, &err) == 0, "%s", err.data);
     struct buf path = BUF_INIT;
     for (int i = 0; i < ENVELOPE_MAX_JSON_DEPTH; i++)
         buf_append_str(&path, i ? ".a" : "a");
