@@ -475,9 +475,11 @@ def main():
         print("  %-44s %5.2fx nginx w%d (>= 0.90x) %s   [%.2fx nginx w1; nginx's CPU per "
               "request / ours: %.2f]" % ("keep-alive " + row, r, served_by, verdict(r >= 0.9), r1, c))
     ping = med(("xml ping", mock.label))[0]
+    # Issue 10 asks Authenticate for 0.8x the ping; issue 8 asked catalogue answers for 0.5x.
     for row in [n for n, _, _ in scen][2:]:
         r = med((row, mock.label))[0] / ping
-        print("  %-44s %5.2fx the XML ping (>= 0.80x) %s" % (row, r, verdict(r >= 0.8)))
+        want = 0.8 if row == "authenticate" else 0.5
+        print("  %-44s %5.2fx the XML ping (>= %.2fx) %s" % (row, r, want, verdict(r >= want)))
     full = med(("new", mock.label))[0]
     if ceiling:
         r = full / ceiling["ceiling_x25519"]
