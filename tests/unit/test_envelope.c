@@ -1051,7 +1051,8 @@ START_TEST(test_json_depth)
     struct envelope env;
     struct buf err = BUF_INIT;
     nested_json(&b, ENVELOPE_MAX_JSON_DEPTH);
-    ck_assert_msg(envelope_parse(NULL, b.data, b.len, FORMAT_JSON, &env, &err) == 0, "%s", err.data);
+    ck_assert_msg(envelope_parse(NULL, b.data, b.len, FORMAT_JSON, &env, &err) == 0, "%s",
+                  err.data);
     struct buf path = BUF_INIT;
     for (int i = 0; i < ENVELOPE_MAX_JSON_DEPTH; i++)
         buf_append_str(&path, i ? ".a" : "a");
