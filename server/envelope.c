@@ -524,6 +524,36 @@ js_blanks(struct jscan *s)
         s->p++;
 }
 
+/* Past the '[' or '{' at s->p: 0 when close follows at once (empty), else 1 (an item follows). */
+static int
+js_open(struct jscan *s, char close)
+{
+    s->p++;
+    js_blanks(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    return 1;
+}
+
+/* After an item of an array or object: 0 when close ends it, 1 after a ',' (another follows),
+ * -1 for anything else. */
+static int
+js_after_item(struct jscan *s, char close)
+{
+    js_blanks(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    if (s->p >= s->end || *s->p != ',')
+        return -1;
+    s->p++;
+    js_blanks(s);
+    return 1;
+}
+
 /* A string of printable ASCII without escapes: its bytes in *at, *len. 0, or -1. */
 static int
 js_string(struct jscan *s, const char **at, size_t *len)
@@ -586,25 +616,13 @@ js_value(struct jscan *s, xmlNode *parent, const char *name, int depth, int in_a
     if (*s->p == '[') {
         if (in_array)
             return -1; /* an array in an array: jansson's path refuses it */
-        s->p++;
-        js_blanks(s);
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
-            return 0;
-        }
-        for (;;) {
+        int more = js_open(s, ']');
+        while (more > 0) {
             if (js_value(s, parent, name, depth + 1, 1) < 0)
                 return -1;
-            js_blanks(s);
-            if (s->p < s->end && *s->p == ']') {
-                s->p++;
-                return 0;
-            }
-            if (s->p >= s->end || *s->p != ',')
-                return -1;
-            s->p++;
-            js_blanks(s);
+            more = js_after_item(s, ']');
         }
+        return more;
     }
     xmlNode *el = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
     if (!el)
@@ -631,13 +649,8 @@ js_members(struct jscan *s, xmlNode *parent, int depth, int root)
     size_t nkeys = 0;
     if (depth > JSON_SCAN_MAX_DEPTH)
         return -1;
-    s->p++;
-    js_blanks(s);
-    if (s->p < s->end && *s->p == '}') {
-        s->p++;
-        return 0;
-    }
-    for (;;) {
+    int more = js_open(s, '}');
+    while (more > 0) {
         const char *key;
         size_t klen;
         if (js_string(s, &key, &klen) < 0 || klen >= JSON_SCAN_MAX_NAME ||
@@ -660,16 +673,9 @@ js_members(struct jscan *s, xmlNode *parent, int depth, int root)
         js_blanks(s);
         if (js_value(s, parent, name, depth, 0) < 0)
             return -1;
-        js_blanks(s);
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
-            return 0;
-        }
-        if (s->p >= s->end || *s->p != ',')
-            return -1;
-        s->p++;
-        js_blanks(s);
+        more = js_after_item(s, '}');
     }
+    return more;
 }
 
 int
