@@ -304,6 +304,42 @@ scan_matches_jansson(const char *body, size_t len)
     return took;
 }
 
+/* Calls fn with every file of the corpus directory dir (under the source tree) and of the request
+ * fuzzer's; returns how many files there were. */
+static int
+each_corpus_body(const char *dir_rel, void (*fn)(const char *body, size_t len))
+{
+    const char *const corpora[] = {dir_rel, "tests/fuzz/corpus/fuzz_request"};
+    static char body[65536];
+    int files = 0;
+    for (size_t c = 0; c < 2; c++) {
+        char *dir = support_path(support_source_dir(), corpora[c]);
+        DIR *d = opendir(dir);
+        ck_assert_msg(d != NULL, "cannot open %s", dir);
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *path = support_path(dir, e->d_name);
+            FILE *f = fopen(path, "rb");
+            ck_assert_ptr_nonnull(f);
+            size_t n = fread(body, 1, sizeof(body), f);
+            fclose(f);
+            fn(body, n);
+            files++;
+            free(path);
+        }
+        closedir(d);
+        free(dir);
+    }
+    return files;
+}
+
+static void
+json_body_matches(const char *body, size_t len)
+{
+    scan_matches_jansson(body, len);
+}
+
 START_TEST(test_json_scan_is_jansson)
 {
     /* Taken by the scanner: the shapes clients send. */
@@ -368,29 +404,7 @@ START_TEST(test_json_scan_is_jansson)
         buf_free(&b);
     }
     /* Every JSON body of the fuzzers' corpora. */
-    static const char *const corpora[] = {"tests/fuzz/corpus/fuzz_envelope_json",
-                                          "tests/fuzz/corpus/fuzz_request"};
-    int files = 0;
-    for (size_t c = 0; c < 2; c++) {
-        char *dir = support_path(support_source_dir(), corpora[c]);
-        DIR *d = opendir(dir);
-        ck_assert_msg(d != NULL, "cannot open %s", dir);
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *path = support_path(dir, e->d_name);
-            FILE *f = fopen(path, "rb");
-            ck_assert_ptr_nonnull(f);
-            char body[65536];
-            size_t n = fread(body, 1, sizeof(body), f);
-            fclose(f);
-            scan_matches_jansson(body, n);
-            files++;
-            free(path);
-        }
-        closedir(d);
-        free(dir);
-    }
+    int files = each_corpus_body("tests/fuzz/corpus/fuzz_envelope_json", json_body_matches);
     ck_assert_int_gt(files, 100);
 }
 END_TEST
@@ -424,6 +438,14 @@ xml_scan_matches_libxml2(const char *body, size_t len)
     xmlFreeDoc(fast);
     xmlFreeDoc(ref);
     return took;
+}
+
+/* The body, and the body cut short at several points. */
+static void
+xml_body_and_cuts_match(const char *body, size_t n)
+{
+    for (size_t cut = 0; cut <= n; cut += cut + 1 < n ? (n - cut) / 7 + 1 : 1)
+        xml_scan_matches_libxml2(body, n - cut);
 }
 
 START_TEST(test_xml_scan_is_libxml2)
@@ -490,30 +512,7 @@ START_TEST(test_xml_scan_is_libxml2)
         buf_free(&b);
     }
     /* Every body of the fuzzers' XML and request corpora, and each cut short. */
-    static const char *const corpora[] = {"tests/fuzz/corpus/fuzz_envelope_xml",
-                                          "tests/fuzz/corpus/fuzz_request"};
-    int files = 0;
-    for (size_t c = 0; c < 2; c++) {
-        char *dir = support_path(support_source_dir(), corpora[c]);
-        DIR *d = opendir(dir);
-        ck_assert_msg(d != NULL, "cannot open %s", dir);
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *path = support_path(dir, e->d_name);
-            FILE *f = fopen(path, "rb");
-            ck_assert_ptr_nonnull(f);
-            static char body[65536];
-            size_t n = fread(body, 1, sizeof(body), f);
-            fclose(f);
-            for (size_t cut = 0; cut <= n; cut += cut + 1 < n ? (n - cut) / 7 + 1 : 1)
-                xml_scan_matches_libxml2(body, n - cut);
-            files++;
-            free(path);
-        }
-        closedir(d);
-        free(dir);
-    }
+    int files = each_corpus_body("tests/fuzz/corpus/fuzz_envelope_xml", xml_body_and_cuts_match);
     ck_assert_int_gt(files, 100);
 }
 END_TEST
