@@ -332,15 +332,11 @@ header(const struct buf *b)
 static int
 guarded(struct app *app, const struct http_request *req, struct route_result *out)
 {
-    const struct config *cfg = app->cfg;
-    struct admin_guard g;
-    char names[2048], why[256];
-    admin_guard_init(&g, !cfg->no_tls, cfg->cert_names, (const char *const *)cfg->listen,
-                     cfg->nlisten, names, sizeof(names));
+    char why[256];
     int changes =
         req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS;
-    if (admin_guard_check(&g, header(&req->host), header(&req->origin),
-                          header(&req->sec_fetch_site), cfg->admin_token == NULL, changes, why,
+    if (admin_guard_check(&app->guard, header(&req->host), header(&req->origin),
+                          header(&req->sec_fetch_site), app->cfg->admin_token == NULL, changes, why,
                           sizeof(why)) == 0)
         return 0;
     log_warn(app->log, "admin: refused %s: %s", http_method_str(req->method), why);

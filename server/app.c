@@ -153,6 +153,8 @@ app_init(struct app *app, const struct config *cfg, const struct logger *log,
     store_set_limits(app->store, &sl);
     if (cfg->public_url)
         snprintf(app->public_url, sizeof(app->public_url), "%s", cfg->public_url);
+    admin_guard_init(&app->guard, !cfg->no_tls, cfg->cert_names, (const char *const *)cfg->listen,
+                     cfg->nlisten, app->guard_names, sizeof(app->guard_names));
     int seeded = bookings_seed(app->fixtures->catalogue, app->store, (time_t)app->started_wall);
     log_info(app->log, "state: %d starting booking%s from the catalogue", seeded,
              seeded == 1 ? "" : "s");

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "admin_guard.h"
 #include "buf.h"
 #include "config.h"
 #include "fixtures.h"
@@ -64,6 +65,8 @@ struct app {
     struct store *store;           /* booking state: carts, bookings, inventory; survives reloads */
     char public_url[APP_PUBLIC_URL_MAX];
     _Atomic int throttle_status; /* HTTP status of throttled answers; the admin API changes it */
+    struct admin_guard guard; /* the mock's own names, for the admin API's Host and Origin checks */
+    char guard_names[2048];   /* the strings guard points into */
     double started_mono;
     double started_wall;
     int lock_ready;
