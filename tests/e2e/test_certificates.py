@@ -42,6 +42,22 @@ class Verification(ServerTestCase):
         self.assertZapiOk(r, "zapiPing")
         self.assertIn(("IP Address", "127.0.0.1"), cert["subjectAltName"])
 
+    def test_server_prefers_chacha20_poly1305(self):
+        # The server's order decides (tls.c: mbedTLS 2.28's ChaCha20-Poly1305 is cheaper than
+        # its AES-GCM); a client offering AES-GCM first still gets ChaCha20, and one offering
+        # only AES-GCM gets AES-GCM.
+        for offer, want in (("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305",
+                             "ECDHE-ECDSA-CHACHA20-POLY1305"),
+                            ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256")):
+            ctx = make_context(self.server.ca_file)
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(offer)
+            with self.server.tls_socket(address="127.0.0.1", hostname="localhost",
+                                        context=ctx) as s:
+                self.assertEqual(s.cipher()[0], want)
+                s.sendall(raw_request(xml_request("zapiPing")))
+                self.assertZapiOk(RawHTTPReader(s).read_response(), "zapiPing")
+
     def test_http_client_verifies(self):
         conn = self.server.connection(hostname="localhost")
         try:
